@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface ServeProcess {
+  url: string;
+  dataDir: string;
+  home: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const root = path.resolve(__dirname, '..');
+
+/** Starts the real `mldesk serve` CLI on a free port with an isolated home + data dir. */
+export async function startServe(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mldesk-e2e-'));
+  const dataDir = path.join(home, 'data');
+  const proc = spawn(process.execPath, [path.join(root, 'bin', 'mldesk.js'), 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], {
+    env: { ...process.env, HOME: home, MLDESK_TOKEN: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`mldesk serve did not start:\n${output}`)), 20_000);
+    const onData = (b: Buffer) => {
+      output += b.toString();
+      const m = /serving at (http:\/\/\S+?)\/?(\?|\s|$)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`mldesk serve exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url,
+    dataDir,
+    home,
+    proc,
+    stop: async () => {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (proc.exitCode === null) proc.kill('SIGKILL');
+      }
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import { contract, lookupMethod, MldeskError, toErrorShape, zodToError, type ErrorShape, type Feature, type MethodName, type Output, type ParsedInput } from '../../shared/contract';
+import type { Envelope } from '../../shared/contract/bridge';
+import { EventBus } from './events';
+import { openStore } from './store';
+import type { EngineContext } from './context';
+import { ProjectsService } from './projects/service';
+import { createDemoProject } from './projects/demo';
+import { VERSION } from './version';
+import { Tracking } from './tracking';
+import { trackingHandlers } from './tracking/handlers';
+
+export type Handlers = {
+  [N in MethodName]: (input: ParsedInput<N>) => Promise<Output<N>> | Output<N>;
+};
+
+export interface EngineOptions {
+  dataDir: string;
+  host: 'electron' | 'web';
+}
+
+/** The engine: plain Node, shared by the Electron main process and `mldesk serve`. */
+export class Engine {
+  readonly ctx: EngineContext;
+  readonly projects: ProjectsService;
+  readonly tracking: Tracking;
+  readonly handlers: Handlers;
+
+  constructor(opts: EngineOptions) {
+    const store = openStore({ dataDir: opts.dataDir });
+    const events = new EventBus();
+    const audit = store.db.prepare('INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)');
+    this.ctx = {
+      store,
+      events,
+      dataDir: opts.dataDir,
+      host: opts.host,
+      version: VERSION,
+      trackingUri: null,
+      audit: (action, subject = null, detail) =>
+        audit.run(Date.now(), opts.host, action, subject, detail === undefined ? null : JSON.stringify(detail)),
+    };
+    this.projects = new ProjectsService(this.ctx);
+    this.tracking = new Tracking(this.ctx);
+    const ctx = this.ctx;
+    this.handlers = {
+      'app.info': () => ({
+        name: 'mldesk' as const,
+        version: ctx.version,
+        host: ctx.host,
+        dataDir: ctx.dataDir,
+        schemaVersion: ctx.store.schemaVersion,
+        trackingUri: ctx.trackingUri,
+        platform: process.platform,
+      }),
+      'app.ping': ({ value }) => ({ value, at: Date.now() }),
+      'projects.list': () => this.projects.list(),
+      'projects.get': ({ id }) => this.projects.get(id),
+      'projects.create': (i) => this.projects.create(i),
+      'projects.open': (i) => this.projects.open(i),
+      'projects.remove': ({ id }) => this.projects.remove(id),
+      'projects.createDemo': (i) => createDemoProject(this, i.path),
+      ...trackingHandlers(this.ctx, this.tracking),
+    };
+  }
+
+  get events(): EventBus {
+    return this.ctx.events;
+  }
+
+  /**
+   * The one entry both hosts use: look up, validate, run, normalise errors.
+   * Never throws; returns an envelope so IPC and HTTP carry the same shape.
+   */
+  async call(name: string, rawInput: unknown): Promise<Envelope> {
+    try {
+      return { ok: true, value: await this.invoke(name, rawInput) };
+    } catch (e) {
+      const error: ErrorShape = toErrorShape(e);
+      if (error.code === 'INTERNAL') console.error(`[mldesk] ${name} failed:`, e);
+      return { ok: false, error };
+    }
+  }
+
+  async invoke(name: string, rawInput: unknown): Promise<unknown> {
+    const def = lookupMethod(name);
+    if (!def) throw new MldeskError('NOT_FOUND', `Unknown method "${name}"`);
+    const parsed = def.input.safeParse(rawInput ?? {});
+    if (!parsed.success) throw zodToError(parsed.error, `Invalid input for ${name}`);
+    const handler = this.handlers[name as MethodName] as (i: unknown) => unknown;
+    return await handler(parsed.data);
+  }
+
+  close(): void {
+    this.ctx.store.close();
+  }
+}
+
+export function featureNames(): Feature[] {
+  return Object.keys(contract) as Feature[];
+}

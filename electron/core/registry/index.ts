@@ -1,0 +1,2 @@
+export { RegistryService, canonicalStage, parseVersion } from './service';
+export * from './types';

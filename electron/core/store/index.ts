@@ -1,0 +1,2 @@
+export { openStore, migrate, STORE_FILE, type Store, type Db, type StoreOptions } from './connection';
+export { migrations, type Migration } from './migrations';

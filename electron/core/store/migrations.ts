@@ -1,0 +1,201 @@
+/**
+ * Numbered migrations. Append only: never edit a released entry, add a new one.
+ * Each runs in its own transaction together with the schema_version bump.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'projects',
+    sql: `
+      CREATE TABLE projects (
+        id         TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        path       TEXT NOT NULL UNIQUE,
+        added_at   INTEGER NOT NULL
+      );
+      CREATE TABLE audit_log (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        at         INTEGER NOT NULL,
+        actor      TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        subject    TEXT,
+        detail     TEXT
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'tracking',
+    sql: `
+      CREATE TABLE experiments (
+        experiment_id     INTEGER PRIMARY KEY,
+        name              TEXT NOT NULL UNIQUE,
+        artifact_location TEXT NOT NULL,
+        lifecycle_stage   TEXT NOT NULL DEFAULT 'active',
+        creation_time     INTEGER,
+        last_update_time  INTEGER
+      );
+      INSERT INTO experiments VALUES (0, 'Default', 'mlflow-artifacts:/0', 'active',
+        CAST(strftime('%s','now') AS INTEGER) * 1000, CAST(strftime('%s','now') AS INTEGER) * 1000);
+      CREATE TABLE experiment_tags (
+        experiment_id INTEGER NOT NULL REFERENCES experiments(experiment_id) ON DELETE CASCADE,
+        key TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (experiment_id, key)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE runs (
+        run_uuid        TEXT PRIMARY KEY,
+        experiment_id   INTEGER NOT NULL REFERENCES experiments(experiment_id),
+        name            TEXT NOT NULL DEFAULT '',
+        user_id         TEXT NOT NULL DEFAULT '',
+        status          TEXT NOT NULL,
+        start_time      INTEGER,
+        end_time        INTEGER,
+        lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+        artifact_uri    TEXT NOT NULL,
+        deleted_time    INTEGER
+      );
+      CREATE INDEX runs_by_experiment ON runs (experiment_id, lifecycle_stage, start_time DESC);
+
+      CREATE TABLE params (
+        run_uuid TEXT NOT NULL REFERENCES runs(run_uuid) ON DELETE CASCADE,
+        key TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (run_uuid, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX params_by_key ON params (key, value);
+
+      CREATE TABLE tags (
+        run_uuid TEXT NOT NULL REFERENCES runs(run_uuid) ON DELETE CASCADE,
+        key TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (run_uuid, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX tags_by_key ON tags (key, value);
+
+      -- Packed metric history: one row per appended batch of one (run, key); Float64 step/timestamp/value blobs.
+      CREATE TABLE metric_chunks (
+        id         INTEGER PRIMARY KEY,
+        run_uuid   TEXT NOT NULL REFERENCES runs(run_uuid) ON DELETE CASCADE,
+        key        TEXT NOT NULL,
+        n          INTEGER NOT NULL,
+        min_step   INTEGER NOT NULL,
+        max_step   INTEGER NOT NULL,
+        steps      BLOB NOT NULL,
+        timestamps BLOB NOT NULL,
+        vals       BLOB NOT NULL
+      );
+      CREATE INDEX metric_chunks_by_run_key ON metric_chunks (run_uuid, key, id);
+
+      -- MLflow's "latest" value per (run, key) plus min/max/count, for search, sort and tables.
+      CREATE TABLE latest_metrics (
+        run_uuid  TEXT NOT NULL REFERENCES runs(run_uuid) ON DELETE CASCADE,
+        key       TEXT NOT NULL,
+        value     REAL,
+        timestamp INTEGER NOT NULL,
+        step      INTEGER NOT NULL,
+        is_nan    INTEGER NOT NULL DEFAULT 0,
+        min_value REAL,
+        max_value REAL,
+        count     INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_uuid, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX latest_metrics_by_key ON latest_metrics (key, value);
+
+      CREATE TABLE datasets (
+        dataset_uuid  TEXT PRIMARY KEY,
+        experiment_id INTEGER NOT NULL REFERENCES experiments(experiment_id),
+        name          TEXT NOT NULL,
+        digest        TEXT NOT NULL,
+        source_type   TEXT NOT NULL,
+        source        TEXT NOT NULL,
+        schema        TEXT,
+        profile       TEXT,
+        UNIQUE (experiment_id, name, digest)
+      );
+      CREATE TABLE run_inputs (
+        run_uuid     TEXT NOT NULL REFERENCES runs(run_uuid) ON DELETE CASCADE,
+        dataset_uuid TEXT NOT NULL REFERENCES datasets(dataset_uuid),
+        tags         TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (run_uuid, dataset_uuid)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE logged_models (
+        model_id          TEXT PRIMARY KEY,
+        experiment_id     INTEGER NOT NULL REFERENCES experiments(experiment_id),
+        name              TEXT NOT NULL,
+        artifact_location TEXT NOT NULL,
+        creation_time     INTEGER NOT NULL,
+        last_updated_time INTEGER NOT NULL,
+        source_run_id     TEXT,
+        status            TEXT NOT NULL,
+        status_message    TEXT,
+        model_type        TEXT,
+        lifecycle_stage   TEXT NOT NULL DEFAULT 'active'
+      );
+      CREATE INDEX logged_models_by_experiment ON logged_models (experiment_id, creation_time DESC);
+      CREATE TABLE logged_model_tags (
+        model_id TEXT NOT NULL REFERENCES logged_models(model_id) ON DELETE CASCADE,
+        key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (model_id, key)) WITHOUT ROWID;
+      CREATE TABLE logged_model_params (
+        model_id TEXT NOT NULL REFERENCES logged_models(model_id) ON DELETE CASCADE,
+        key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (model_id, key)) WITHOUT ROWID;
+      CREATE TABLE logged_model_metrics (
+        model_id TEXT NOT NULL REFERENCES logged_models(model_id) ON DELETE CASCADE,
+        key TEXT NOT NULL, value REAL, is_nan INTEGER NOT NULL DEFAULT 0, timestamp INTEGER NOT NULL, step INTEGER NOT NULL,
+        run_id TEXT, dataset_name TEXT, dataset_digest TEXT,
+        PRIMARY KEY (model_id, key, step, timestamp)) WITHOUT ROWID;
+      CREATE TABLE run_outputs (
+        run_uuid TEXT NOT NULL REFERENCES runs(run_uuid) ON DELETE CASCADE,
+        model_id TEXT NOT NULL REFERENCES logged_models(model_id) ON DELETE CASCADE,
+        step     INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_uuid, model_id)) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 3,
+    name: 'model registry',
+    sql: `
+      CREATE TABLE registered_models (
+        name              TEXT PRIMARY KEY,
+        creation_time     INTEGER NOT NULL,
+        last_updated_time INTEGER NOT NULL,
+        description       TEXT NOT NULL DEFAULT ''
+      );
+      CREATE TABLE registered_model_tags (
+        name TEXT NOT NULL REFERENCES registered_models(name) ON DELETE CASCADE ON UPDATE CASCADE,
+        key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (name, key)) WITHOUT ROWID;
+      CREATE TABLE model_versions (
+        name              TEXT NOT NULL REFERENCES registered_models(name) ON DELETE CASCADE ON UPDATE CASCADE,
+        version           INTEGER NOT NULL,
+        creation_time     INTEGER NOT NULL,
+        last_updated_time INTEGER NOT NULL,
+        description       TEXT NOT NULL DEFAULT '',
+        user_id           TEXT NOT NULL DEFAULT '',
+        current_stage     TEXT NOT NULL DEFAULT 'None',
+        source            TEXT NOT NULL,
+        run_id            TEXT,
+        run_link          TEXT,
+        status            TEXT NOT NULL DEFAULT 'READY',
+        status_message    TEXT,
+        storage_location  TEXT,
+        model_id          TEXT,
+        deleted           INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (name, version)
+      );
+      CREATE INDEX model_versions_by_run ON model_versions (run_id);
+      CREATE TABLE model_version_tags (
+        name TEXT NOT NULL, version INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (name, version, key),
+        FOREIGN KEY (name, version) REFERENCES model_versions(name, version) ON DELETE CASCADE ON UPDATE CASCADE) WITHOUT ROWID;
+      CREATE TABLE registered_model_aliases (
+        name TEXT NOT NULL REFERENCES registered_models(name) ON DELETE CASCADE ON UPDATE CASCADE,
+        alias TEXT NOT NULL, version INTEGER NOT NULL,
+        PRIMARY KEY (name, alias)) WITHOUT ROWID;
+    `,
+  },
+];

@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { lttbIndices } from '../../../shared/lib/lttb';
+import type { EngineContext } from '../context';
+import type { Handlers } from '../engine';
+import { notFound } from './errors';
+import { orderByStep } from './metricStore';
+import { safeRelativePath } from './validate';
+import type { Tracking } from './index';
+
+type TrackingHandlers = { [K in keyof Handlers as K extends `tracking.${string}` ? K : never]: Handlers[K] };
+
+const IMAGE_MIME: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp', '.svg': 'image/svg+xml' };
+
+/** The UI contract's tracking methods, over the same Tracking service the MLflow REST adapter uses. */
+export function trackingHandlers(ctx: EngineContext, tracking: Tracking): TrackingHandlers {
+  const db = ctx.store.db;
+  return {
+    'tracking.listExperiments': ({ viewType }) => {
+      const counts = new Map(
+        (
+          db
+            .prepare(
+              `SELECT experiment_id AS id, count(*) AS n, sum(status = 'RUNNING') AS running, max(start_time) AS last FROM runs WHERE lifecycle_stage = 'active' GROUP BY experiment_id`,
+            )
+            .all() as Array<{ id: number; n: number; running: number; last: number | null }>
+        ).map((r) => [String(r.id), r]),
+      );
+      return tracking.experiments
+        .list(viewType)
+        .map((row) => tracking.experiments.toJson(row))
+        .map((e) => {
+          const c = counts.get(e.experiment_id);
+          return { ...e, run_count: c?.n ?? 0, running_count: c?.running ?? 0, last_run_time: c?.last ?? null };
+        })
+        .sort((a, b) => (b.last_run_time ?? b.creation_time ?? 0) - (a.last_run_time ?? a.creation_time ?? 0));
+    },
+    'tracking.createExperiment': ({ name }) => tracking.experiments.get(tracking.experiments.create(name)),
+    'tracking.searchRuns': (i) =>
+      tracking.searchRunRows({ experimentIds: i.experimentIds, filter: i.filter, orderBy: i.orderBy, viewType: i.viewType, maxResults: i.maxResults, pageToken: i.pageToken }),
+    'tracking.getRun': ({ runId }) => tracking.runs.get(runId),
+    'tracking.metricHistory': ({ runId, key, maxPoints }) => {
+      tracking.runs.row(runId);
+      const s = tracking.runs.metrics.series(runId, key);
+      const order = orderByStep(s);
+      const steps = Array.from(order, (j) => s.steps[j]!);
+      const values = Array.from(order, (j) => s.values[j]!);
+      const timestamps = Array.from(order, (j) => s.timestamps[j]!);
+      if (steps.length <= maxPoints) return { key, steps, timestamps, values, total: steps.length };
+      const keep = lttbIndices(steps, values, maxPoints);
+      return { key, steps: keep.map((i) => steps[i]!), timestamps: keep.map((i) => timestamps[i]!), values: keep.map((i) => values[i]!), total: steps.length };
+    },
+    'tracking.listArtifacts': ({ runId, path: sub }) => tracking.listRunArtifacts(runId, safeRelativePath(sub)).files,
+    'tracking.readArtifact': ({ runId, path: rel, maxBytes }) => {
+      const base = tracking.runArtifactDir(runId);
+      const safe = safeRelativePath(rel);
+      const file = path.join(base, ...safe.split('/'));
+      if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw notFound(`Artifact '${rel}' not found in run ${runId}`);
+      const size = fs.statSync(file).size;
+      const ext = path.extname(file).toLowerCase();
+      const fd = fs.openSync(file, 'r');
+      try {
+        const n = Math.min(size, maxBytes);
+        const buf = Buffer.alloc(n);
+        fs.readSync(fd, buf, 0, n, 0);
+        const truncated = size > n;
+        if (IMAGE_MIME[ext]) return { path: safe, size, kind: 'image' as const, mime: IMAGE_MIME[ext]!, base64: buf.toString('base64'), truncated };
+        const looksBinary = buf.subarray(0, 4096).includes(0);
+        if (looksBinary) return { path: safe, size, kind: 'binary' as const, mime: 'application/octet-stream', truncated };
+        const kind = ext === '.json' ? ('json' as const) : ext === '.csv' || ext === '.tsv' ? ('csv' as const) : ('text' as const);
+        return { path: safe, size, kind, mime: kind === 'json' ? 'application/json' : kind === 'csv' ? 'text/csv' : 'text/plain', text: buf.toString('utf8'), truncated };
+      } finally {
+        fs.closeSync(fd);
+      }
+    },
+    'tracking.deleteRun': ({ runId }) => {
+      tracking.runs.setLifecycle(runId, 'deleted');
+      return { ok: true as const };
+    },
+    'tracking.restoreRun': ({ runId }) => {
+      tracking.runs.setLifecycle(runId, 'active');
+      return { ok: true as const };
+    },
+  };
+}

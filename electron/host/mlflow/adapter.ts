@@ -1,0 +1,169 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Engine } from '../../core/engine';
+import { toMlflowError } from '../../core/tracking/errors';
+import { invalidParam } from '../../core/tracking/errors';
+import { BodyTooLarge, readBody } from '../respond';
+import type { RouteAdapter } from '../http';
+import type { HttpMethod, MlflowRoute } from './router';
+import { artifactProxy } from './artifactProxy';
+
+const PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/', '/api/2.0/preview/mlflow/', '/ajax-api/2.0/preview/mlflow/'];
+const ARTIFACT_PREFIXES = ['/api/2.0/mlflow-artifacts/', '/ajax-api/2.0/mlflow-artifacts/'];
+const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
+
+/** proto3 JSON: non-finite doubles travel as strings. */
+const replacer = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity') : v);
+
+export function sendMlflowJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body ?? {}, replacer);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+export function sendMlflowError(res: ServerResponse, e: unknown): void {
+  const { status, body } = toMlflowError(e);
+  if (status === 500) console.error('[mldesk mlflow]', e);
+  sendMlflowJson(res, status, body);
+}
+
+/** Python's json.dumps writes bare NaN/Infinity; accept them outside strings. */
+export function parseLenientJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (first) {
+    let out = '';
+    let inString = false;
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i]!;
+      if (inString) {
+        out += ch;
+        if (ch === '\\') out += text[++i] ?? '';
+        else if (ch === '"') inString = false;
+        continue;
+      }
+      if (ch === '"') {
+        inString = true;
+        out += ch;
+        continue;
+      }
+      const rest = text.slice(i, i + 9);
+      if (rest.startsWith('NaN')) {
+        out += '"NaN"';
+        i += 2;
+      } else if (rest.startsWith('-Infinity')) {
+        out += '"-Infinity"';
+        i += 8;
+      } else if (rest.startsWith('Infinity')) {
+        out += '"Infinity"';
+        i += 7;
+      } else out += ch;
+    }
+    try {
+      return JSON.parse(out);
+    } catch {
+      throw first;
+    }
+  }
+}
+
+interface Compiled {
+  route: MlflowRoute;
+  parts: string[];
+}
+
+function queryObject(q: URLSearchParams): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const [k, v] of q) {
+    const prev = o[k];
+    if (prev === undefined) o[k] = v;
+    else o[k] = Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return o;
+}
+
+/** MLflow REST (/api/2.0/mlflow/… and /ajax-api/…) over the engine's services. */
+export function mlflowAdapter(engine: Engine, routes: MlflowRoute[]): RouteAdapter {
+  const compiled: Compiled[] = routes.map((route) => ({ route, parts: route.path.split('/') }));
+
+  const match = (method: string, rel: string): { hit?: { c: Compiled; params: Record<string, string> }; pathKnown: boolean } => {
+    const segs = rel.split('/');
+    let pathKnown = false;
+    for (const c of compiled) {
+      if (c.parts.length !== segs.length) continue;
+      const params: Record<string, string> = {};
+      let ok = true;
+      for (let i = 0; i < segs.length && ok; i++) {
+        const p = c.parts[i]!;
+        if (p.startsWith('{') && p.endsWith('}')) {
+          try {
+            params[p.slice(1, -1)] = decodeURIComponent(segs[i]!);
+          } catch {
+            ok = false;
+          }
+        } else ok = p === segs[i];
+      }
+      if (!ok) continue;
+      pathKnown = true;
+      if (c.route.method === method) return { hit: { c, params }, pathKnown };
+    }
+    return { pathKnown };
+  };
+
+  return async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const p = url.pathname;
+    const artifactPrefix = ARTIFACT_PREFIXES.find((x) => p.startsWith(x));
+    if (artifactPrefix) {
+      await artifactProxy(engine, req, res, url, p.slice(artifactPrefix.length)).catch((e: unknown) => sendMlflowError(res, e));
+      return true;
+    }
+    const prefix = PREFIXES.find((x) => p.startsWith(x));
+    if (!prefix) return false;
+    const rel = p.slice(prefix.length).replace(/\/+$/, '');
+    const method = (req.method ?? 'GET').toUpperCase() as HttpMethod;
+    const { hit, pathKnown } = match(method, rel);
+    if (!hit) {
+      req.resume();
+      sendMlflowJson(res, pathKnown ? 405 : 404, {
+        error_code: 'ENDPOINT_NOT_FOUND',
+        message: pathKnown ? `Method ${method} is not allowed for ${p}` : `No API endpoint found for path ${p}`,
+      });
+      return true;
+    }
+    try {
+      let body: Record<string, unknown> = queryObject(url.searchParams);
+      if (method !== 'GET') {
+        const limit = hit.c.route.bodyLimit ?? DEFAULT_BODY_LIMIT;
+        let raw: Buffer;
+        try {
+          raw = await readBody(req, limit);
+        } catch (e) {
+          if (e instanceof BodyTooLarge) {
+            const size = Number(req.headers['content-length'] ?? NaN);
+            throw invalidParam(
+              hit.c.route.bodyLimit
+                ? `Batched logging API requests must be at most ${limit} bytes, got a request of size ${Number.isFinite(size) ? size : `more than ${limit}`}.`
+                : `Request body exceeds the limit of ${limit} bytes.`,
+            );
+          }
+          throw e;
+        }
+        if (raw.length > 0) {
+          let parsed: unknown;
+          try {
+            parsed = parseLenientJson(raw.toString('utf8'));
+          } catch (e) {
+            throw invalidParam(`Malformed JSON request body: ${(e as Error).message}`);
+          }
+          if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalidParam('The request body must be a JSON object.');
+          body = { ...body, ...(parsed as Record<string, unknown>) };
+        }
+      }
+      const out = await hit.c.route.handler({ body, params: hit.params, query: url.searchParams, req, res, engine });
+      if (!res.headersSent) sendMlflowJson(res, 200, out ?? {});
+    } catch (e) {
+      if (!res.headersSent) sendMlflowError(res, e);
+      else res.destroy();
+    }
+    return true;
+  };
+}

@@ -1,0 +1,443 @@
+/**
+ * Deterministic generator for the credit-risk demo project.
+ *
+ * Everything written here is a pure function of the constants below: a seeded PRNG
+ * (mulberry32 + Box-Muller), no clock, no Math.random — two calls give byte-identical files.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { resourcePath } from '../../electron/core/packageRoot';
+
+// ---------------------------------------------------------------------------------------------
+// Seeded randomness
+
+export type Rng = () => number;
+
+/** mulberry32: tiny, fast, good-enough 32-bit PRNG; returns floats in [0, 1). */
+export function mulberry32(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Random {
+  private spare: number | null = null;
+  constructor(private readonly next: Rng) {}
+
+  uniform(): number {
+    return this.next();
+  }
+
+  /** Standard normal via Box-Muller (the second value is kept for the next call). */
+  normal(mean = 0, sd = 1): number {
+    if (this.spare !== null) {
+      const z = this.spare;
+      this.spare = null;
+      return mean + sd * z;
+    }
+    let u = 0;
+    while (u <= Number.EPSILON) u = this.next();
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return mean + sd * r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Knuth's method; fine for the small rates used here. */
+  poisson(lambda: number): number {
+    const limit = Math.exp(-lambda);
+    let k = 0;
+    let p = this.next();
+    while (p > limit) {
+      k++;
+      p *= this.next();
+    }
+    return k;
+  }
+
+  pick<T>(items: readonly (readonly [T, number])[]): T {
+    let total = 0;
+    for (const [, w] of items) total += w;
+    let r = this.next() * total;
+    for (const [item, w] of items) {
+      r -= w;
+      if (r < 0) return item;
+    }
+    return items[items.length - 1]![0];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generating process
+
+export const DEMO_COLUMNS = [
+  'customer_id',
+  'age',
+  'income',
+  'employment_years',
+  'loan_amount',
+  'loan_term_months',
+  'interest_rate',
+  'credit_score',
+  'debt_to_income',
+  'num_open_accounts',
+  'num_delinquencies',
+  'home_ownership',
+  'purpose',
+  'region',
+  'default',
+] as const;
+
+export const TRAIN_ROWS = 20_000;
+export const PRODUCTION_ROWS = 5_000;
+
+const PURPOSES = ['debt_consolidation', 'credit_card', 'home_improvement', 'car', 'medical', 'small_business', 'other'] as const;
+type Purpose = (typeof PURPOSES)[number];
+
+const TRAIN_PURPOSE_WEIGHTS: Record<Purpose, number> = {
+  debt_consolidation: 0.34,
+  credit_card: 0.22,
+  home_improvement: 0.12,
+  car: 0.12,
+  medical: 0.06,
+  small_business: 0.05,
+  other: 0.09,
+};
+const PRODUCTION_PURPOSE_WEIGHTS: Record<Purpose, number> = {
+  debt_consolidation: 0.23,
+  credit_card: 0.15,
+  home_improvement: 0.08,
+  car: 0.08,
+  medical: 0.15,
+  small_business: 0.22,
+  other: 0.09,
+};
+
+/** Effect of each purpose on the default log-odds. */
+const PURPOSE_RISK: Record<Purpose, number> = {
+  debt_consolidation: 0.15,
+  credit_card: 0.05,
+  home_improvement: -0.2,
+  car: -0.25,
+  medical: 0.35,
+  small_business: 0.7,
+  other: 0,
+};
+
+const REGIONS = [
+  ['north', 0.27],
+  ['south', 0.25],
+  ['east', 0.26],
+  ['west', 0.22],
+] as const;
+const TERMS = [
+  [12, 0.1],
+  [24, 0.2],
+  [36, 0.38],
+  [48, 0.12],
+  [60, 0.2],
+] as const;
+
+export interface BatchSpec {
+  seed: number;
+  rows: number;
+  /** First customer number (ids are C + 6 digits, unique across train and production). */
+  firstId: number;
+  /** Multiplies every income (the drift: 0.8 = 20% lower). */
+  incomeFactor: number;
+  /** Added to every credit score before clipping. */
+  creditScoreShift: number;
+  purposeWeights: Record<Purpose, number>;
+}
+
+export const TRAIN_SPEC: BatchSpec = {
+  seed: 20240601,
+  rows: TRAIN_ROWS,
+  firstId: 1,
+  incomeFactor: 1,
+  creditScoreShift: 0,
+  purposeWeights: TRAIN_PURPOSE_WEIGHTS,
+};
+
+export const PRODUCTION_SPEC: BatchSpec = {
+  seed: 20240910,
+  rows: PRODUCTION_ROWS,
+  firstId: TRAIN_ROWS + 1,
+  incomeFactor: 0.8,
+  creditScoreShift: -40,
+  purposeWeights: PRODUCTION_PURPOSE_WEIGHTS,
+};
+
+const MISSING_RATE = 0.015;
+
+const clamp = (x: number, lo: number, hi: number) => (x < lo ? lo : x > hi ? hi : x);
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+/** Generates one batch as CSV text chunks (header included), one chunk per `chunkRows` rows. */
+export function* csvChunks(spec: BatchSpec, chunkRows = 2000): Generator<string> {
+  const rnd = new Random(mulberry32(spec.seed));
+  const purposes = PURPOSES.map((p) => [p, spec.purposeWeights[p]] as const);
+  let lines: string[] = [DEMO_COLUMNS.join(',')];
+
+  for (let i = 0; i < spec.rows; i++) {
+    // Demographics: not drifted.
+    const age = Math.round(clamp(rnd.normal(41, 12), 18, 80));
+    const employment = Math.round(clamp(rnd.normal((age - 18) * 0.42, 3.5), 0, age - 18));
+    const homeRoll = rnd.uniform();
+    const pOwn = clamp(0.04 + (age - 18) * 0.006, 0.04, 0.4);
+    const pMortgage = clamp(0.15 + (age - 18) * 0.012, 0.15, 0.55);
+    const home = homeRoll < pOwn ? 'OWN' : homeRoll < pOwn + pMortgage ? 'MORTGAGE' : 'RENT';
+    const region = rnd.pick(REGIONS);
+    const term = rnd.pick(TERMS);
+
+    // Finances: income and credit score carry the drift.
+    const logIncome = rnd.normal(Math.log(52_000) + 0.006 * (age - 40) + 0.018 * employment, 0.45);
+    const income = Math.exp(logIncome) * spec.incomeFactor;
+    const creditScore = Math.round(
+      clamp(rnd.normal(675 + 2.2 * Math.min(employment, 20) + (home === 'OWN' ? 12 : 0), 62) + spec.creditScoreShift, 300, 850),
+    );
+    const purpose = rnd.pick(purposes);
+
+    const loanBase = Math.exp(rnd.normal(Math.log(11_000) + 0.45 * Math.log(income / 52_000), 0.55));
+    const loanAmount = Math.round(clamp(loanBase * (purpose === 'small_business' ? 1.6 : purpose === 'medical' ? 0.6 : 1), 1000, 60_000) / 250) * 250;
+    const interestRate = clamp(6 + ((850 - creditScore) / 550) * 19 + (term / 60) * 1.6 + rnd.normal(0, 1.4), 3.5, 35);
+    const monthlyRate = interestRate / 100 / 12;
+    const payment = (loanAmount * monthlyRate) / (1 - Math.pow(1 + monthlyRate, -term));
+    const otherDebt = Math.max(0, rnd.normal(0.16, 0.07));
+    const dti = clamp(otherDebt + (payment * 12) / income, 0, 1.5);
+    const openAccounts = rnd.poisson(2.5 + 0.12 * Math.min(employment, 25));
+    const delinquencies = rnd.poisson(0.06 + Math.max(0, 700 - creditScore) / 220);
+
+    // Label: a logistic function of a few features plus unobserved noise.
+    const z =
+      -1.95 -
+      1.05 * ((creditScore - 690) / 70) +
+      1.1 * ((dti - 0.3) / 0.12) * 0.6 +
+      0.4 * Math.min(delinquencies, 4) -
+      0.4 * ((Math.log(income) - Math.log(52_000)) / 0.45) +
+      0.035 * (interestRate - 12) +
+      PURPOSE_RISK[purpose] +
+      (home === 'RENT' ? 0.2 : home === 'OWN' ? -0.15 : 0) -
+      0.025 * employment +
+      0.18 * ((age - 44) / 14) ** 2 +
+      rnd.normal(0, 0.55);
+    const label = rnd.uniform() < sigmoid(z) ? 1 : 0;
+
+    // Realistic gaps: ~1.5% empty cells in employment_years and income.
+    const employmentCell = rnd.uniform() < MISSING_RATE ? '' : String(employment);
+    const incomeCell = rnd.uniform() < MISSING_RATE ? '' : income.toFixed(2);
+
+    const id = `C${String(spec.firstId + i).padStart(6, '0')}`;
+    lines.push(
+      [
+        id,
+        String(age),
+        incomeCell,
+        employmentCell,
+        String(loanAmount),
+        String(term),
+        interestRate.toFixed(2),
+        String(creditScore),
+        dti.toFixed(3),
+        String(openAccounts),
+        String(delinquencies),
+        home,
+        purpose,
+        region,
+        String(label),
+      ]
+        .map(csvField)
+        .join(','),
+    );
+    if (lines.length >= chunkRows) {
+      yield lines.join('\r\n') + '\r\n';
+      lines = [];
+    }
+  }
+  if (lines.length > 0) yield lines.join('\r\n') + '\r\n';
+}
+
+/** RFC-4180 quoting (none of the generated values need it today, but stay correct). */
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Project files
+
+export const DEFAULT_TRAIN_PARAMS = {
+  model: 'logreg',
+  lr: 0.1,
+  epochs: 15,
+  l2: 0.001,
+  batch_size: 256,
+  seed: 42,
+} as const;
+
+const DRIFTED = ['income', 'credit_score', 'purpose'] as const;
+const STABLE = ['age', 'region', 'loan_term_months', 'employment_years', 'home_ownership', 'num_open_accounts'] as const;
+/** Not drifted directly, but computed from a drifted feature, so their distribution moves too. */
+const DOWNSTREAM = ['loan_amount', 'interest_rate', 'debt_to_income', 'num_delinquencies', 'default'] as const;
+
+function driftJson(): string {
+  const share = (w: Record<Purpose, number>) => Object.fromEntries(PURPOSES.map((p) => [p, w[p]]));
+  const doc = {
+    drifted: [...DRIFTED],
+    stable: [...STABLE],
+    downstream: [...DOWNSTREAM],
+    reference: 'data/train.csv',
+    current: 'data/production.csv',
+    description:
+      'data/production.csv is drawn from the same generating process as data/train.csv (same P(default | features)) ' +
+      'with controlled covariate drift: income scaled by 0.8 (about 20% lower), credit_score shifted by -40 points ' +
+      '(before clipping to 300-850), and the purpose mix moved towards small_business and medical. age, region and ' +
+      'loan_term_months (and the other "stable" columns) come from unchanged distributions. The "downstream" columns ' +
+      'are computed from drifted ones, so they move as a consequence (the default rate rises too).',
+    changes: {
+      income: { kind: 'scale', factor: PRODUCTION_SPEC.incomeFactor },
+      credit_score: { kind: 'shift', delta: PRODUCTION_SPEC.creditScoreShift },
+      purpose: { kind: 'reweight', train: share(TRAIN_SPEC.purposeWeights), production: share(PRODUCTION_SPEC.purposeWeights) },
+    },
+    rows: { train: TRAIN_SPEC.rows, production: PRODUCTION_SPEC.rows },
+    label: 'default',
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
+}
+
+function manifestJson(): string {
+  const doc = {
+    name: 'credit-risk-demo',
+    description: 'Deterministic mldesk demo: credit default prediction with a drifted production batch.',
+    train: { command: ['node', 'train.mjs'], params: { ...DEFAULT_TRAIN_PARAMS } },
+    datasets: ['data/train.csv', 'data/production.csv'],
+    label: 'default',
+    id: 'customer_id',
+    drift: 'data/drift.json',
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
+}
+
+const README = `# credit-risk-demo
+
+A small, fully reproducible MLOps playground generated by mldesk. Every file here is
+deterministic: regenerating the demo yields byte-identical data.
+
+## Data
+
+\`data/train.csv\` — 20,000 synthetic loan applications, one row per customer:
+
+| column | meaning |
+| --- | --- |
+| \`customer_id\` | unique id (C000001 ...) — not a feature |
+| \`age\` | applicant age, 18-80 |
+| \`income\` | annual income (lognormal); ~1.5% missing |
+| \`employment_years\` | years in current employment; ~1.5% missing |
+| \`loan_amount\` | requested amount |
+| \`loan_term_months\` | 12, 24, 36, 48 or 60 |
+| \`interest_rate\` | annual rate in %, priced from credit score and term |
+| \`credit_score\` | 300-850 |
+| \`debt_to_income\` | yearly debt payments / income, including this loan |
+| \`num_open_accounts\` | open credit lines |
+| \`num_delinquencies\` | past delinquencies (mostly 0) |
+| \`home_ownership\` | RENT / OWN / MORTGAGE |
+| \`purpose\` | debt_consolidation, credit_card, home_improvement, car, medical, small_business, other |
+| \`region\` | north / south / east / west |
+| \`default\` | **label**: 1 if the loan defaulted (~17% of rows) |
+
+The label comes from a logistic function of credit score, debt-to-income, delinquencies,
+income, interest rate, purpose, home ownership, employment and a mild age effect, plus
+unobserved noise — a logistic regression reaches a validation ROC AUC of about 0.8.
+
+## Drift
+
+\`data/production.csv\` is a batch of 5,000 "production" applications from the same process
+(same relationship between features and default) but with **controlled drift**:
+
+- \`income\` about 20% lower,
+- \`credit_score\` about 40 points lower on average,
+- \`purpose\` shifted towards \`small_business\` and \`medical\`.
+
+\`age\`, \`region\`, \`loan_term_months\`, \`employment_years\`, \`home_ownership\` and
+\`num_open_accounts\` are not drifted. \`loan_amount\`, \`interest_rate\`, \`debt_to_income\`,
+\`num_delinquencies\` and the default rate move as a consequence. The ground truth is in
+\`data/drift.json\` — use it to check what mldesk's drift monitor reports.
+
+## Training
+
+\`train.mjs\` has no dependencies (Node 20 or newer):
+
+\`\`\`sh
+node train.mjs                       # logistic regression, defaults from mldesk.json
+node train.mjs --lr 0.05             # try another learning rate
+node train.mjs --epochs 30 --l2 0.01
+node train.mjs --model gbt --trees 150 --depth 3   # gradient-boosted trees
+\`\`\`
+
+Options: \`--model logreg|gbt\`, \`--lr\`, \`--epochs\`, \`--l2\`, \`--batch-size\`, \`--seed\`,
+\`--trees\`, \`--depth\`, \`--data <csv>\`, \`--label <column>\`, \`--out <dir>\`.
+
+Each epoch (or every few trees) prints train/validation loss, accuracy, ROC AUC and F1. The
+model (weights plus preprocessing: feature order, means, standard deviations, category
+vocabularies) goes to \`outputs/model.json\`, the metrics to \`outputs/metrics.json\`.
+
+When \`MLFLOW_TRACKING_URI\` points at an MLflow-compatible server (mldesk is one), the
+script logs params, per-epoch metrics, the dataset and both files as artifacts. It attaches
+to \`MLFLOW_RUN_ID\` when set (mldesk's launcher does this), otherwise it creates a run in
+the experiment \`MLFLOW_EXPERIMENT_NAME\` (default \`credit-risk\`).
+
+\`mldesk.json\` tells mldesk how to launch training and which files are datasets.
+`;
+
+const GITIGNORE_LINES = ['# training outputs (tracked as run artifacts instead)', 'outputs/'];
+
+/** Appends the demo's ignore lines to .gitignore (keeping what is there); returns the new content. */
+function gitignoreContent(dir: string): string {
+  const file = path.join(dir, '.gitignore');
+  const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const have = new Set(current.split(/\r?\n/).map((l) => l.trim()));
+  if (have.has('outputs/') || have.has('outputs') || have.has('/outputs/')) return current;
+  const sep = current === '' || current.endsWith('\n') ? '' : '\n';
+  return `${current}${sep}${GITIGNORE_LINES.join('\n')}\n`;
+}
+
+async function writeChunks(file: string, chunks: Iterable<string>): Promise<void> {
+  const handle = await fs.promises.open(file, 'w');
+  try {
+    for (const chunk of chunks) await handle.write(chunk);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes the demo project into `dir` (an existing, git-initialised folder) and returns the
+ * relative posix paths written, for the caller to `git add` and commit. Deterministic.
+ */
+export async function writeDemoFiles(dir: string): Promise<string[]> {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`Demo target ${dir} is not an existing folder`);
+  const template = resourcePath('demo', 'template', 'train.mjs');
+  if (!fs.existsSync(template)) throw new Error(`Demo training script template is missing: ${template}`);
+
+  const written: string[] = [];
+  const out = (rel: string) => {
+    written.push(rel);
+    const abs = path.join(dir, ...rel.split('/'));
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+    return abs;
+  };
+
+  await writeChunks(out('data/train.csv'), csvChunks(TRAIN_SPEC));
+  await writeChunks(out('data/production.csv'), csvChunks(PRODUCTION_SPEC));
+  await fs.promises.writeFile(out('data/drift.json'), driftJson());
+  await fs.promises.copyFile(template, out('train.mjs'));
+  await fs.promises.writeFile(out('mldesk.json'), manifestJson());
+  await fs.promises.writeFile(out('README.md'), README);
+  const ignore = gitignoreContent(dir);
+  await fs.promises.writeFile(out('.gitignore'), ignore);
+  return written;
+}

@@ -1,0 +1,38 @@
+// Builds the Node side (CLI/host, Electron main, sandboxed preload) with esbuild and the renderer with Vite.
+// Node bundles keep node_modules external, so native modules (better-sqlite3) load from node_modules.
+import { build } from 'esbuild';
+import { build as viteBuild } from 'vite';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(path.join(root, 'package.json'), 'utf8')));
+const only = process.argv[2]; // 'node' | 'renderer' | undefined (both)
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  logLevel: 'warning',
+  define: { __MLDESK_VERSION__: JSON.stringify(pkg.version) },
+};
+
+if (only !== 'renderer') {
+  await build({
+    ...common,
+    entryPoints: {
+      cli: 'electron/host/cli.ts',
+      lib: 'electron/host/lib.ts',
+      main: 'electron/main/main.ts',
+    },
+    outdir: 'dist',
+    packages: 'external',
+  });
+  // A sandboxed preload cannot require() local files: bundle everything except 'electron'.
+  await build({ ...common, entryPoints: { preload: 'electron/main/preload.ts' }, outdir: 'dist', external: ['electron'] });
+}
+if (only !== 'node') {
+  await viteBuild({ configFile: path.join(root, 'vite.config.mts'), logLevel: 'warn' });
+}

@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { afterAll } from 'vitest';
+import { startServer, type Served } from '../electron/host/serve';
+
+const dirs: string[] = [];
+/** A temp dir removed after the file's tests. */
+export function tmpDir(prefix = 'mldesk-test-'): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** In-process engine + HTTP host on a free loopback port, no UI. */
+export async function serveInProcess(opts: { token?: string; host?: string } = {}): Promise<Served & { dataDir: string }> {
+  const dataDir = path.join(tmpDir(), 'data');
+  const served = await startServer({ dataDir, port: 0, uiDir: null, ...opts });
+  return Object.assign(served, { dataDir });
+}
+
+export async function post(base: string, pathname: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(base + pathname, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: unknown = undefined;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, body: json as Record<string, unknown> & Record<string, never> };
+}
+
+export const repoRoot = path.resolve(__dirname, '..');
+
+/** Runs the built CLI (bin/mldesk.js); resolves with exit code and output. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [path.join(repoRoot, 'bin', 'mldesk.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    p.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code, out });
+    });
+  });
+}
