@@ -1,13 +1,12 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createHash } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_COLUMNS, writeDemoFiles } from '../resources/demo/generate';
 import { resourcePath } from '../electron/core/packageRoot';
+import { startServer } from '../electron/host/serve';
 
 const EXPECTED_FILES = ['data/train.csv', 'data/production.csv', 'data/drift.json', 'train.mjs', 'mldesk.json', 'README.md', '.gitignore'];
 
@@ -75,45 +74,7 @@ interface Recorded {
   body: unknown;
 }
 
-/** A minimal MLflow REST stand-in that records every request. `failOn` makes one route answer 500. */
-async function mockMlflow(failOn?: string): Promise<{ url: string; requests: Recorded[]; close: () => Promise<void> }> {
-  const requests: Recorded[] = [];
-  let experimentExists = false;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const raw = Buffer.concat(chunks).toString('utf8');
-      let body: unknown = raw;
-      if ((req.headers['content-type'] ?? '').includes('json') && !url.pathname.includes('mlflow-artifacts')) body = raw ? JSON.parse(raw) : null;
-      requests.push({ method: req.method ?? '', path: url.pathname + url.search, body });
-      const send = (status: number, doc: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(doc));
-      };
-      const route = url.pathname.replace('/api/2.0/mlflow/', '');
-      if (failOn && route === failOn) return send(500, { error_code: 'INTERNAL_ERROR', message: 'boom' });
-      if (route === 'experiments/get-by-name') {
-        return experimentExists
-          ? send(200, { experiment: { experiment_id: '7', name: url.searchParams.get('experiment_name') } })
-          : send(404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'no such experiment' });
-      }
-      if (route === 'experiments/create') {
-        experimentExists = true;
-        return send(200, { experiment_id: '7' });
-      }
-      if (route === 'runs/create') return send(200, { run: { info: { run_id: 'run-created', experiment_id: '7', status: 'RUNNING' } } });
-      if (route.startsWith('runs/get')) return send(200, { run: { info: { run_id: url.searchParams.get('run_id'), experiment_id: '3', status: 'RUNNING' } } });
-      return send(200, {});
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
-/** Async spawn (the mock server lives in this process, so spawnSync would deadlock). */
+/** Async spawn (the tracking server lives in this process, so spawnSync would deadlock). */
 function trainAsync(dir: string, args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const base = { ...process.env };
   for (const k of ['MLFLOW_TRACKING_URI', 'MLFLOW_RUN_ID', 'MLFLOW_EXPERIMENT_NAME', 'MLFLOW_EXPERIMENT_ID']) delete base[k];
@@ -277,78 +238,61 @@ describe('demo project generator', () => {
     expect(model.gbt.trees).toHaveLength(60);
   });
 
-  it('logs to MLflow over REST when it creates the run', async () => {
-    const server = await mockMlflow();
+  it('logs to the real tracking server over REST when it creates the run', async () => {
+    const served = await startServer({ dataDir: path.join(tempDir(), 'mlflow-data-1'), port: 0, uiDir: null });
     try {
-      const res = await trainAsync(dirA, ['--epochs', '3', '--out', 'outputs-mlflow'], { MLFLOW_TRACKING_URI: server.url + '/' });
+      const res = await trainAsync(dirA, ['--epochs', '3', '--out', 'outputs-mlflow'], { MLFLOW_TRACKING_URI: served.url + '/' });
       expect(res.status, res.stderr).toBe(0);
-      const calls = server.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`);
-      expect(calls).toEqual([
-        'GET /api/2.0/mlflow/experiments/get-by-name',
-        'POST /api/2.0/mlflow/experiments/create',
-        'POST /api/2.0/mlflow/runs/create',
-        'POST /api/2.0/mlflow/runs/log-batch',
-        'POST /api/2.0/mlflow/runs/log-inputs',
-        'POST /api/2.0/mlflow/runs/log-batch',
-        'POST /api/2.0/mlflow/runs/log-batch',
-        'POST /api/2.0/mlflow/runs/log-batch',
-        'PUT /api/2.0/mlflow-artifacts/artifacts/7/run-created/artifacts/model/model.json',
-        'PUT /api/2.0/mlflow-artifacts/artifacts/7/run-created/artifacts/metrics.json',
-        'POST /api/2.0/mlflow/runs/update',
-      ]);
-      expect(server.requests[0]!.path).toContain('experiment_name=credit-risk');
-      const body = (i: number) => server.requests[i]!.body as Record<string, unknown>;
-      expect(body(1)).toEqual({ name: 'credit-risk' });
-      expect(body(2)).toMatchObject({ experiment_id: '7', run_name: expect.any(String) });
-      expect(body(2).tags).toEqual(expect.arrayContaining([{ key: 'mlflow.source.name', value: 'train.mjs' }, { key: 'mlflow.runName', value: body(2).run_name }]));
-      expect(body(3).run_id).toBe('run-created');
-      expect(body(3).params).toEqual(expect.arrayContaining([{ key: 'lr', value: '0.1' }, { key: 'epochs', value: '3' }]));
+      const t = served.engine.tracking;
+      const exp = t.experiments.getByName('credit-risk');
+      const { runIds } = t.searchRuns({ experimentIds: [exp.experiment_id], viewType: 'ALL', maxResults: 10 });
+      expect(runIds).toHaveLength(1);
+      const run = t.runs.get(runIds[0]!);
+      expect(run.info.status).toBe('FINISHED');
+      expect(run.info.end_time).toBeGreaterThan(0);
+      expect(run.data.tags).toEqual(expect.arrayContaining([{ key: 'mlflow.source.name', value: 'train.mjs' }]));
+      expect(run.data.params).toEqual(expect.arrayContaining([{ key: 'lr', value: '0.1' }, { key: 'epochs', value: '3' }]));
+      expect(run.data.metrics.map((m) => m.key).sort()).toEqual(['train_loss', 'val_accuracy', 'val_auc', 'val_f1', 'val_loss']);
+      expect(t.runs.history(run.info.run_id, 'val_auc').map((m) => m.step)).toEqual([1, 2, 3]);
       const digest = createHash('sha256').update(fs.readFileSync(path.join(dirA, 'data/train.csv'))).digest('hex').slice(0, 16);
-      expect(body(4)).toEqual({
-        run_id: 'run-created',
-        datasets: [
-          {
-            dataset: { name: 'train', digest, source_type: 'local', source: 'data/train.csv' },
-            tags: [{ key: 'mlflow.data.context', value: 'training' }],
-          },
-        ],
-      });
-      const metrics = body(7).metrics as { key: string; value: number; timestamp: number; step: number }[];
-      expect(metrics.map((m) => m.key).sort()).toEqual(['train_loss', 'val_accuracy', 'val_auc', 'val_f1', 'val_loss']);
-      expect(metrics.every((m) => m.step === 3 && m.timestamp > 1e12 && Number.isFinite(m.value))).toBe(true);
-      expect(JSON.parse(server.requests[8]!.body as string).model_type).toBe('logreg');
-      expect(body(10)).toMatchObject({ run_id: 'run-created', status: 'FINISHED', end_time: expect.any(Number) });
+      expect(run.inputs.dataset_inputs).toEqual([
+        { dataset: { name: 'train', digest, source_type: 'local', source: 'data/train.csv' }, tags: [{ key: 'mlflow.data.context', value: 'training' }] },
+      ]);
+      const model = JSON.parse(fs.readFileSync(path.join(t.runArtifactDir(run.info.run_id), 'model', 'model.json'), 'utf8')) as { model_type: string };
+      expect(model.model_type).toBe('logreg');
+      expect(fs.existsSync(path.join(t.runArtifactDir(run.info.run_id), 'metrics.json'))).toBe(true);
     } finally {
-      await server.close();
+      await served.close();
     }
   });
 
   it('attaches to MLFLOW_RUN_ID without creating or closing a run', async () => {
-    const server = await mockMlflow();
+    const served = await startServer({ dataDir: path.join(tempDir(), 'mlflow-data-2'), port: 0, uiDir: null });
     try {
-      const res = await trainAsync(dirA, ['--epochs', '2', '--out', 'outputs-mlflow'], { MLFLOW_TRACKING_URI: server.url, MLFLOW_RUN_ID: 'given-run' });
+      const t = served.engine.tracking;
+      const given = t.runs.create({ experimentId: '0', runName: 'given' }).info.run_id;
+      const res = await trainAsync(dirA, ['--epochs', '2', '--out', 'outputs-mlflow'], { MLFLOW_TRACKING_URI: served.url, MLFLOW_RUN_ID: given });
       expect(res.status, res.stderr).toBe(0);
-      const calls = server.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`);
-      expect(calls).not.toContain('POST /api/2.0/mlflow/runs/create');
-      expect(calls).not.toContain('POST /api/2.0/mlflow/runs/update');
-      expect(calls).toContain('PUT /api/2.0/mlflow-artifacts/artifacts/3/given-run/artifacts/model/model.json');
-      expect(server.requests.filter((r) => r.path.endsWith('runs/log-batch')).every((r) => (r.body as { run_id: string }).run_id === 'given-run')).toBe(true);
+      expect(t.searchRuns({ experimentIds: ['0'], viewType: 'ALL', maxResults: 10 }).runIds).toEqual([given]);
+      expect(t.runs.get(given).info.status).toBe('RUNNING');
+      expect(t.runs.history(given, 'val_loss')).toHaveLength(2);
+      expect(fs.existsSync(path.join(t.runArtifactDir(given), 'model', 'model.json'))).toBe(true);
     } finally {
-      await server.close();
+      await served.close();
     }
   });
 
-  it('exits non-zero and marks its run FAILED when MLflow errors', async () => {
-    const server = await mockMlflow('runs/log-inputs');
+  it('exits non-zero with the MLflow error when the server refuses a write', async () => {
+    const served = await startServer({ dataDir: path.join(tempDir(), 'mlflow-data-3'), port: 0, uiDir: null });
     try {
-      const res = await trainAsync(dirA, ['--epochs', '2', '--out', 'outputs-mlflow'], { MLFLOW_TRACKING_URI: server.url });
+      const t = served.engine.tracking;
+      const given = t.runs.create({ experimentId: '0' }).info.run_id;
+      t.runs.logBatch(given, { params: [{ key: 'lr', value: '999' }] }); // params are immutable: the script's lr=0.1 must be refused
+      const res = await trainAsync(dirA, ['--epochs', '2', '--out', 'outputs-mlflow'], { MLFLOW_TRACKING_URI: served.url, MLFLOW_RUN_ID: given });
       expect(res.status).not.toBe(0);
-      expect(res.stderr).toContain('INTERNAL_ERROR');
-      const last = server.requests[server.requests.length - 1]!;
-      expect(last.path).toBe('/api/2.0/mlflow/runs/update');
-      expect(last.body).toMatchObject({ run_id: 'run-created', status: 'FAILED' });
+      expect(res.stderr).toContain('INVALID_PARAMETER_VALUE');
     } finally {
-      await server.close();
+      await served.close();
     }
   });
 

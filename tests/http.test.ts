@@ -16,7 +16,8 @@ afterAll(async () => {
 
 describe('contract over HTTP', () => {
   it('every contract method is routable (no 404 for a known name)', async () => {
-    for (const name of methodNames()) {
+    // createDemo would start six background trainings; it has its own tests.
+    for (const name of methodNames().filter((n) => n !== 'projects.createDemo')) {
       const r = await post(s.url, `/rpc/${name}`, {});
       expect(r.status, name).not.toBe(404);
     }

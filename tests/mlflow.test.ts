@@ -25,8 +25,8 @@ async function call(method: string, p: string, body?: unknown, base = api): Prom
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as J) : {} };
 }
-function toQuery(o: J): string[][] {
-  return Object.entries(o).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, String(x)]) : [[k, String(v)]]));
+function toQuery(o: J): Array<[string, string]> {
+  return Object.entries(o).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x): [string, string] => [k, String(x)]) : [[k, String(v)] as [string, string]]));
 }
 const post = (p: string, b?: unknown) => call('POST', p, b ?? {});
 const get = (p: string, b?: unknown) => call('GET', p, b);
@@ -298,5 +298,56 @@ describe('protocol', () => {
     expectError(await get('runs/nope'), 404, 'ENDPOINT_NOT_FOUND');
     const ajax = await call('GET', 'experiments/get', { experiment_id: '0' }, `${s.url}/ajax-api/2.0/mlflow`);
     expect(ajax.body.experiment.name).toBe('Default');
+  });
+});
+
+describe('model registry over REST', () => {
+  it('register → version from a run → stage transition → alias → download URI → search', async () => {
+    const exp = (await post('experiments/create', { name: 'reg-exp' })).body.experiment_id;
+    const run = (await post('runs/create', { experiment_id: exp })).body.run.info;
+    expect((await post('registered-models/create', { name: 'credit', tags: [{ key: 'team', value: 'risk' }] })).status).toBe(200);
+    expectError(await post('registered-models/create', { name: 'credit' }), 400, 'RESOURCE_ALREADY_EXISTS');
+    const v1 = await post('model-versions/create', { name: 'credit', source: `runs:/${run.run_id}/model`, run_id: run.run_id });
+    expect(v1.body.model_version).toMatchObject({ name: 'credit', version: '1', current_stage: 'None', run_id: run.run_id });
+    const v2 = await post('model-versions/create', { name: 'credit', source: `runs:/${run.run_id}/model`, run_id: run.run_id });
+    expect(v2.body.model_version.version).toBe('2');
+    await post('model-versions/transition-stage', { name: 'credit', version: '1', stage: 'Production', archive_existing_versions: false });
+    const t2 = await post('model-versions/transition-stage', { name: 'credit', version: '2', stage: 'production', archive_existing_versions: true });
+    expect(t2.body.model_version.current_stage).toBe('Production');
+    expect((await get('model-versions/get', { name: 'credit', version: '1' })).body.model_version.current_stage).toBe('Archived');
+    expectError(await post('model-versions/transition-stage', { name: 'credit', version: '1', stage: 'Live', archive_existing_versions: false }), 400, 'INVALID_PARAMETER_VALUE');
+    expect((await post('registered-models/alias', { name: 'credit', alias: 'champion', version: '2' })).status).toBe(200);
+    expect((await get('registered-models/alias', { name: 'credit', alias: 'champion' })).body.model_version.version).toBe('2');
+    const uri = await get('model-versions/get-download-uri', { name: 'credit', version: '2' });
+    expect(uri.body.artifact_uri).toBe(`${run.artifact_uri}/model`);
+    const latest = await post('registered-models/get-latest-versions', { name: 'credit', stages: ['Production'] });
+    expect(latest.body.model_versions.map((v: J) => v.version)).toEqual(['2']);
+    const search = await get('model-versions/search', { filter: `run_id = '${run.run_id}'` });
+    expect(search.body.model_versions).toHaveLength(2);
+    const models = await get('registered-models/search', { filter: "name LIKE 'cre%'" });
+    expect(models.body.registered_models.map((m: J) => m.name)).toEqual(['credit']);
+    expectError(await get('registered-models/get', { name: 'nope' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+    expect((await post('registered-models/rename', { name: 'credit', new_name: 'credit-risk' })).status).toBe(200);
+    expect((await get('model-versions/get', { name: 'credit-risk', version: '2' })).body.model_version.name).toBe('credit-risk');
+  });
+
+  it('MLflow 3 logged models: create → upload artifacts → finalize → run outputs', async () => {
+    const exp = (await post('experiments/create', { name: 'lm-exp' })).body.experiment_id;
+    const run = (await post('runs/create', { experiment_id: exp })).body.run.info;
+    const created = await post('logged-models', { experiment_id: exp, name: 'model', source_run_id: run.run_id, model_type: 'sklearn', params: [{ key: 'C', value: '1.0' }] });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const info = created.body.model.info;
+    expect(info.status).toBe('LOGGED_MODEL_PENDING');
+    expect(info.artifact_uri).toBe(`mlflow-artifacts:/${exp}/models/${info.model_id}/artifacts`);
+    const put = await fetch(`${s.url}/api/2.0/mlflow-artifacts/artifacts/${exp}/models/${info.model_id}/artifacts/MLmodel`, { method: 'PUT', body: 'flavors: {}\n' });
+    expect(put.status).toBe(200);
+    const fin = await call('PATCH', `logged-models/${info.model_id}`, { status: 'LOGGED_MODEL_READY' });
+    expect(fin.body.model.info.status).toBe('LOGGED_MODEL_READY');
+    expect((await post('runs/outputs', { run_id: run.run_id, models: [{ model_id: info.model_id, step: 0 }] })).status).toBe(200);
+    const got = await get('runs/get', { run_id: run.run_id });
+    expect(got.body.run.outputs.model_outputs).toEqual([{ model_id: info.model_id, step: 0 }]);
+    const found = await post('logged-models/search', { experiment_ids: [exp] });
+    expect(found.body.models.map((m: J) => m.info.model_id)).toEqual([info.model_id]);
+    expectError(await get(`logged-models/m-doesnotexist`), 404, 'RESOURCE_DOES_NOT_EXIST');
   });
 });

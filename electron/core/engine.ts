@@ -8,6 +8,9 @@ import { createDemoProject } from './projects/demo';
 import { VERSION } from './version';
 import { Tracking } from './tracking';
 import { trackingHandlers } from './tracking/handlers';
+import { Launcher, type LauncherOptions } from './projects/launcher';
+import { RegistryService } from './registry';
+import { LoggedModelsService } from './tracking/loggedModels';
 
 export type Handlers = {
   [N in MethodName]: (input: ParsedInput<N>) => Promise<Output<N>> | Output<N>;
@@ -16,6 +19,7 @@ export type Handlers = {
 export interface EngineOptions {
   dataDir: string;
   host: 'electron' | 'web';
+  launcher?: LauncherOptions;
 }
 
 /** The engine: plain Node, shared by the Electron main process and `mldesk serve`. */
@@ -23,6 +27,9 @@ export class Engine {
   readonly ctx: EngineContext;
   readonly projects: ProjectsService;
   readonly tracking: Tracking;
+  readonly launcher: Launcher;
+  readonly registry: RegistryService;
+  readonly loggedModels: LoggedModelsService;
   readonly handlers: Handlers;
 
   constructor(opts: EngineOptions) {
@@ -41,6 +48,9 @@ export class Engine {
     };
     this.projects = new ProjectsService(this.ctx);
     this.tracking = new Tracking(this.ctx);
+    this.registry = new RegistryService(this.ctx);
+    this.loggedModels = new LoggedModelsService(this.ctx);
+    this.launcher = new Launcher(this.ctx, this.tracking, this.projects, opts.launcher);
     const ctx = this.ctx;
     this.handlers = {
       'app.info': () => ({
@@ -58,8 +68,12 @@ export class Engine {
       'projects.create': (i) => this.projects.create(i),
       'projects.open': (i) => this.projects.open(i),
       'projects.remove': ({ id }) => this.projects.remove(id),
-      'projects.createDemo': (i) => createDemoProject(this, i.path),
+      'projects.createDemo': (i) => createDemoProject(this, i.path, 'background'),
       ...trackingHandlers(this.ctx, this.tracking),
+      'launcher.start': (i) => this.launcher.start(i),
+      'launcher.stop': ({ runId }) => this.launcher.stop(runId),
+      'launcher.list': () => this.launcher.list(),
+      'launcher.tail': ({ runId, maxLines }) => this.launcher.tail(runId, maxLines),
     };
   }
 
@@ -90,7 +104,9 @@ export class Engine {
     return await handler(parsed.data);
   }
 
-  close(): void {
+  /** Stops launched processes, then closes the store. */
+  async close(): Promise<void> {
+    await this.launcher.closeAll();
     this.ctx.store.close();
   }
 }

@@ -2,3 +2,4 @@
 export { startServer, type ServeOptions, type Served } from './serve';
 export { Engine } from '../core/engine';
 export { MldeskError } from '../../shared/contract/errors';
+export { TrackingClient, TrackingError } from '../../shared/lib/trackingClient';

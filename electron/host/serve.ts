@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Engine } from '../core/engine';
+import type { LauncherOptions } from '../core/projects/launcher';
 import { packageRoot } from '../core/paths';
 import { assertBindAllowed, HttpHost, type RouteAdapter } from './http';
 import { mlflowAdapter } from './mlflow/adapter';
@@ -12,6 +13,7 @@ export interface ServeOptions {
   token?: string;
   uiDir?: string | null;
   engineHost?: 'electron' | 'web';
+  launcher?: LauncherOptions;
   adapters?: (engine: Engine) => RouteAdapter[];
 }
 
@@ -31,7 +33,7 @@ export function defaultUiDir(): string {
 export async function startServer(opts: ServeOptions): Promise<Served> {
   // Validate the bind before touching the data dir.
   assertBindAllowed(opts.host ?? '127.0.0.1', opts.token);
-  const engine = new Engine({ dataDir: opts.dataDir, host: opts.engineHost ?? 'web' });
+  const engine = new Engine({ dataDir: opts.dataDir, host: opts.engineHost ?? 'web', launcher: opts.launcher });
   let httpHost: HttpHost;
   try {
     httpHost = new HttpHost({
@@ -43,11 +45,11 @@ export async function startServer(opts: ServeOptions): Promise<Served> {
       adapters: [mlflowAdapter(engine, mlflowRoutes), ...(opts.adapters?.(engine) ?? [])],
     });
   } catch (e) {
-    engine.close();
+    await engine.close();
     throw e;
   }
-  const { url, port } = await httpHost.listen().catch((e: unknown) => {
-    engine.close();
+  const { url, port } = await httpHost.listen().catch(async (e: unknown) => {
+    await engine.close();
     throw e;
   });
   engine.ctx.trackingUri = url;
@@ -58,7 +60,7 @@ export async function startServer(opts: ServeOptions): Promise<Served> {
     port,
     close: async () => {
       await httpHost.close();
-      engine.close();
+      await engine.close();
     },
   };
 }

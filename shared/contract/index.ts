@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { appMethods, appTopics } from './app';
 import { projectsMethods, projectsTopics } from './projects';
 import { trackingMethods, trackingTopics } from './tracking';
+import { launcherMethods, launcherTopics } from './launcher';
 import type { MethodDef, TopicDef } from './define';
 
 /** The single source of truth: every method both hosts expose, grouped by feature. */
@@ -9,12 +10,14 @@ export const contract = {
   app: appMethods,
   projects: projectsMethods,
   tracking: trackingMethods,
+  launcher: launcherMethods,
 } as const;
 
 export const topics = {
   ...appTopics,
   ...projectsTopics,
   ...trackingTopics,
+  ...launcherTopics,
 } as const;
 
 export type Contract = typeof contract;
@@ -71,4 +74,5 @@ export * from './errors';
 export * from './app';
 export * from './projects';
 export * from './tracking';
+export * from './launcher';
 export { HTTP_RPC_PREFIX, HTTP_EVENTS_PATH } from './bridge';

@@ -528,7 +528,11 @@ export class LoggedModelsService {
     this.ctx.audit('loggedModels.logParams', modelId, { keys: list.map((p) => p.key) });
   }
 
-  /** Records metric values on a model (what `runs/log-batch` with a `model_id` feeds). */
+  /**
+   * Records metric values on a model (what `runs/log-batch` with a `model_id` should feed). The table's key is
+   * (model_id, key, step, timestamp): a second value at the same step and timestamp replaces the first, even
+   * for another dataset.
+   */
   logMetrics(modelId: string, metrics: LoggedModelMetricInput[]): void {
     const insert = this.db.prepare(
       `INSERT INTO logged_model_metrics (model_id, key, value, is_nan, timestamp, step, run_id, dataset_name, dataset_digest)

@@ -4,7 +4,7 @@ import { bool, int64, keyValue, parseRequest, repeated, str } from './fields';
 import { route, type MlflowRequest, type MlflowRoute } from './router';
 
 /** The engine's logged models (Engine.loggedModels). */
-const lm = (r: MlflowRequest): LoggedModelsService => (r.engine as unknown as { loggedModels: LoggedModelsService }).loggedModels;
+const lm = (r: MlflowRequest): LoggedModelsService => r.engine.loggedModels;
 
 /** IDs are strings in the proto; accept a JSON number too. */
 const id = z.union([str, z.number().int().transform(String)]);

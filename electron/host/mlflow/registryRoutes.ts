@@ -4,7 +4,7 @@ import { bool, int64, keyValue, parseRequest, repeated, str } from './fields';
 import { route, type MlflowRequest, type MlflowRoute } from './router';
 
 /** The engine's registry (Engine.registry). */
-const reg = (r: MlflowRequest): RegistryService => (r.engine as unknown as { registry: RegistryService }).registry;
+const reg = (r: MlflowRequest): RegistryService => r.engine.registry;
 
 /** Versions travel as strings; accept a JSON number too. */
 const version = z.union([str, z.number().int().transform(String)]);
@@ -120,9 +120,9 @@ export const registryRoutes: MlflowRoute[] = [
     return {};
   }),
   route('POST', 'model-versions/transition-stage', (r) => {
-    // archive_existing_versions is validate_required in the proto, as in MLflow's handler.
-    const b = parseRequest(z.object({ name: str, version, stage: str, archive_existing_versions: bool }), r.body);
-    return { model_version: reg(r).transitionModelVersionStage(b.name, b.version, b.stage, b.archive_existing_versions) };
+    // The proto marks archive_existing_versions required; MLflow's clients always send it, curl users may not.
+    const b = parseRequest(z.object({ name: str, version, stage: str, archive_existing_versions: bool.optional() }), r.body);
+    return { model_version: reg(r).transitionModelVersionStage(b.name, b.version, b.stage, b.archive_existing_versions ?? false) };
   }),
   route('GET', 'model-versions/get-download-uri', (r) => {
     const b = parseRequest(nameVersion, r.body);

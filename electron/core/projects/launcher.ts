@@ -1,0 +1,309 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import { MldeskError } from '../../../shared/contract/errors';
+import type { LaunchedRun, LaunchInput, LogLine } from '../../../shared/contract/launcher';
+import type { EngineContext } from '../context';
+import type { Tracking } from '../tracking';
+import { resolveUserPath } from '../paths';
+import { gitState } from './git';
+import { cpuCount, sampleGpus, sampleTree } from './procStats';
+import type { ProjectsService } from './service';
+
+const TAIL_LINES = 2000;
+const FLUSH_MS = 100;
+
+interface Live {
+  run: LaunchedRun;
+  child: ChildProcess;
+  tail: LogLine[];
+  pending: LogLine[];
+  flushTimer: NodeJS.Timeout | null;
+  sampler: NodeJS.Timeout | null;
+  stopping: boolean;
+  outFiles: { stdout: fs.WriteStream; stderr: fs.WriteStream; combined: fs.WriteStream };
+  exited: Promise<void>;
+}
+
+export interface LauncherOptions {
+  /** System-metric sampling period; 0 disables. */
+  sampleMs?: number;
+  /** Mirror child output to this process (the `mldesk run` CLI). */
+  echo?: boolean;
+}
+
+function shellQuote(argv: string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** Starts processes as tracked runs: env for MLflow clients, lineage tags, captured logs, system metrics, kill-tree stop. */
+export class Launcher {
+  private readonly live = new Map<string, Live>();
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly tracking: Tracking,
+    private readonly projects: ProjectsService,
+    private readonly opts: LauncherOptions = {},
+  ) {}
+
+  list(): LaunchedRun[] {
+    return [...this.live.values()].map((l) => l.run);
+  }
+
+  async start(input: LaunchInput & { params: Record<string, string>; env: Record<string, string> }): Promise<LaunchedRun> {
+    const trackingUri = this.ctx.trackingUri;
+    if (!trackingUri) throw new MldeskError('FAILED_PRECONDITION', 'The tracking server is not listening yet, so the process would have nowhere to log.');
+    let cwd: string;
+    let projectName: string | undefined;
+    if (input.projectId) {
+      const p = await this.projects.get(input.projectId);
+      cwd = input.cwd ? resolveUserPath(input.cwd) : p.path;
+      projectName = p.name;
+    } else cwd = input.cwd ? resolveUserPath(input.cwd) : os.homedir();
+    if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory()) throw new MldeskError('NOT_FOUND', `Working folder ${cwd} does not exist`);
+
+    const experimentId = this.tracking.experiments.ensure(input.experimentName ?? projectName ?? 'Default');
+    const tags: Array<{ key: string; value: string }> = [
+      { key: 'mlflow.source.type', value: 'LOCAL' },
+      { key: 'mlflow.source.name', value: input.command.slice(1).find((a) => !a.startsWith('-')) ?? input.command[0]! },
+      { key: 'mlflow.user', value: safeUser() },
+      { key: 'mldesk.command', value: shellQuote(input.command) },
+      { key: 'mldesk.cwd', value: cwd },
+      { key: 'mldesk.launcher', value: this.ctx.host },
+    ];
+    if (input.projectId) tags.push({ key: 'mldesk.project_id', value: input.projectId });
+    const repo = await git.findRoot({ fs, filepath: cwd }).catch(() => null);
+    if (repo) {
+      const st = await gitState(repo);
+      if (st.lastCommit) tags.push({ key: 'mlflow.source.git.commit', value: st.lastCommit.oid });
+      if (st.branch) tags.push({ key: 'mlflow.source.git.branch', value: st.branch });
+      tags.push({ key: 'mldesk.git.dirty', value: String(st.dirty) }, { key: 'mlflow.source.git.repoURL', value: repo });
+    }
+    const created = this.tracking.runs.create({ experimentId, runName: input.name || undefined, tags });
+    const runId = created.info.run_id;
+    const paramList = Object.entries(input.params).map(([key, value]) => ({ key, value }));
+    try {
+      for (let i = 0; i < paramList.length; i += 100) this.tracking.runs.logBatch(runId, { params: paramList.slice(i, i + 100) });
+    } catch (e) {
+      this.tracking.runs.update(runId, { status: 'FAILED' });
+      throw e;
+    }
+
+    const logDir = path.join(this.tracking.runArtifactDir(runId), 'logs');
+    fs.mkdirSync(logDir, { recursive: true });
+    const outFiles = {
+      stdout: fs.createWriteStream(path.join(logDir, 'stdout.log')),
+      stderr: fs.createWriteStream(path.join(logDir, 'stderr.log')),
+      combined: fs.createWriteStream(path.join(logDir, 'output.jsonl')),
+    };
+    const child = spawn(input.command[0]!, input.command.slice(1), {
+      cwd,
+      // Own process group, so stop() can signal the whole tree at once.
+      detached: process.platform !== 'win32',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        ...input.env,
+        MLFLOW_TRACKING_URI: trackingUri,
+        MLFLOW_RUN_ID: runId,
+        MLFLOW_EXPERIMENT_ID: experimentId,
+        PYTHONUNBUFFERED: '1',
+      },
+    });
+    const run: LaunchedRun = { runId, experimentId, pid: child.pid ?? -1, command: input.command, cwd, startedAt: created.info.start_time ?? Date.now() };
+    const live: Live = { run, child, tail: [], pending: [], flushTimer: null, sampler: null, stopping: false, outFiles, exited: Promise.resolve() };
+
+    const spawnError = await new Promise<Error | null>((resolve) => {
+      child.once('spawn', () => resolve(null));
+      child.once('error', (e) => resolve(e));
+    });
+    if (spawnError) {
+      const msg = (spawnError as NodeJS.ErrnoException).code === 'ENOENT' ? `Command not found: ${input.command[0]}` : spawnError.message;
+      outFiles.stderr.end(`${msg}\n`);
+      outFiles.stdout.end();
+      outFiles.combined.end(JSON.stringify({ stream: 'system', text: msg, at: Date.now() }) + '\n');
+      this.tracking.runs.logBatch(runId, { tags: [{ key: 'mldesk.error', value: msg }] });
+      this.tracking.runs.update(runId, { status: 'FAILED' });
+      throw new MldeskError('INVALID_INPUT', msg, { runId });
+    }
+
+    this.live.set(runId, live);
+    this.capture(live, 'stdout');
+    this.capture(live, 'stderr');
+    this.startSampler(live);
+    live.exited = new Promise<void>((resolve) => {
+      child.once('close', (code, signal) => {
+        this.finish(live, code, signal);
+        resolve();
+      });
+    });
+    this.ctx.audit('launcher.start', runId, { command: input.command, cwd });
+    return run;
+  }
+
+  private capture(live: Live, stream: 'stdout' | 'stderr'): void {
+    const src = live.child[stream]!;
+    let partial = '';
+    src.setEncoding('utf8');
+    src.on('data', (chunk: string) => {
+      live.outFiles[stream].write(chunk);
+      if (this.opts.echo) (stream === 'stdout' ? process.stdout : process.stderr).write(chunk);
+      const parts = (partial + chunk).split(/\r?\n/);
+      partial = parts.pop() ?? '';
+      for (const text of parts) this.push(live, { stream, text, at: Date.now() });
+    });
+    src.on('end', () => {
+      if (partial) this.push(live, { stream, text: partial, at: Date.now() });
+      partial = '';
+    });
+  }
+
+  private push(live: Live, line: LogLine): void {
+    live.outFiles.combined.write(JSON.stringify(line) + '\n');
+    live.tail.push(line);
+    if (live.tail.length > TAIL_LINES) live.tail.splice(0, live.tail.length - TAIL_LINES);
+    live.pending.push(line);
+    live.flushTimer ??= setTimeout(() => this.flush(live), FLUSH_MS);
+  }
+
+  private flush(live: Live): void {
+    if (live.flushTimer) clearTimeout(live.flushTimer);
+    live.flushTimer = null;
+    if (live.pending.length === 0) return;
+    const lines = live.pending.splice(0);
+    this.ctx.events.publish('launcher.output', { run_id: live.run.runId, lines });
+  }
+
+  private startSampler(live: Live): void {
+    const period = this.opts.sampleMs ?? 1000;
+    if (period <= 0) return;
+    let step = 0;
+    let prev: { at: number; cpu: number } | null = null;
+    const tick = async () => {
+      if (!this.live.has(live.run.runId)) return;
+      try {
+        const s = await sampleTree(live.run.pid);
+        const at = Date.now();
+        const metrics: Array<{ key: string; value: number; timestamp: number; step: number }> = [];
+        if (s.pids.length) {
+          if (prev) {
+            const cpuPct = (Math.max(0, s.cpuSeconds - prev.cpu) / ((at - prev.at) / 1000)) * 100;
+            metrics.push({ key: 'system/cpu_utilization_percentage', value: Math.round(cpuPct * 10) / 10, timestamp: at, step });
+            metrics.push({ key: 'system/cpu_cores_available', value: cpuCount(), timestamp: at, step });
+          }
+          metrics.push({ key: 'system/process_rss_megabytes', value: Math.round((s.rssBytes / 1048576) * 10) / 10, timestamp: at, step });
+          prev = { at, cpu: s.cpuSeconds };
+        }
+        for (const g of await sampleGpus()) {
+          metrics.push({ key: `system/gpu_${g.index}_utilization_percentage`, value: g.utilization, timestamp: at, step });
+          metrics.push({ key: `system/gpu_${g.index}_memory_usage_megabytes`, value: g.memoryMb, timestamp: at, step });
+        }
+        if (metrics.length && this.live.has(live.run.runId)) {
+          this.tracking.runs.logBatch(live.run.runId, { metrics });
+          step++;
+        }
+      } catch {
+        // Sampling is best effort: a process that just exited has no /proc entry.
+      }
+      if (this.live.has(live.run.runId)) live.sampler = setTimeout(() => void tick(), period);
+    };
+    live.sampler = setTimeout(() => void tick(), Math.min(period, 250));
+  }
+
+  private finish(live: Live, code: number | null, signal: NodeJS.Signals | null): void {
+    const { runId } = live.run;
+    this.live.delete(runId);
+    if (live.sampler) clearTimeout(live.sampler);
+    const status = live.stopping || signal ? 'KILLED' : code === 0 ? 'FINISHED' : 'FAILED';
+    const summary = live.stopping ? 'stopped by user' : signal ? `terminated by ${signal}` : `exited with code ${code}`;
+    this.push(live, { stream: 'system', text: `Process ${summary}`, at: Date.now() });
+    this.flush(live);
+    for (const s of Object.values(live.outFiles)) s.end();
+    try {
+      const run = this.tracking.runs.row(runId);
+      const tags = [{ key: 'mldesk.exit', value: summary }];
+      if (code !== null) tags.push({ key: 'mldesk.exit_code', value: String(code) });
+      if (run.lifecycle_stage === 'active') {
+        this.tracking.runs.logBatch(runId, { tags });
+        // A script may have ended its own run already; keep its verdict unless we killed it.
+        if (run.status === 'RUNNING' || live.stopping) this.tracking.runs.update(runId, { status, endTime: Date.now() });
+      }
+    } catch (e) {
+      if (this.ctx.store.db.open) console.error(`[mldesk launcher] could not finalise run ${runId}:`, e);
+    }
+  }
+
+  async stop(runId: string): Promise<{ stopped: boolean }> {
+    const live = this.live.get(runId);
+    if (!live) {
+      this.tracking.runs.row(runId);
+      return { stopped: false };
+    }
+    live.stopping = true;
+    await killTree(live.run.pid, live.exited);
+    await live.exited;
+    return { stopped: true };
+  }
+
+  async tail(runId: string, maxLines: number): Promise<{ lines: LogLine[]; running: boolean }> {
+    const live = this.live.get(runId);
+    if (live) return { lines: live.tail.slice(-maxLines), running: true };
+    this.tracking.runs.row(runId);
+    const file = path.join(this.tracking.runArtifactDir(runId), 'logs', 'output.jsonl');
+    if (!fs.existsSync(file)) return { lines: [], running: false };
+    const text = fs.readFileSync(file, 'utf8');
+    const lines = text.split('\n').filter(Boolean).slice(-maxLines);
+    return {
+      running: false,
+      lines: lines.flatMap((l) => {
+        try {
+          return [JSON.parse(l) as LogLine];
+        } catch {
+          return [];
+        }
+      }),
+    };
+  }
+
+  /** Waits for a launched run's process to end (CLI). */
+  async wait(runId: string): Promise<void> {
+    await this.live.get(runId)?.exited;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.live.keys()].map((id) => this.stop(id)));
+  }
+}
+
+/** SIGTERM the process group and every descendant; SIGKILL what is left after a grace period. */
+async function killTree(pid: number, exited: Promise<void>, graceMs = 3000): Promise<void> {
+  const signalAll = async (sig: NodeJS.Signals) => {
+    const { pids } = await sampleTree(pid).catch(() => ({ pids: [] as number[] }));
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // group already gone
+    }
+    for (const p of pids) {
+      try {
+        process.kill(p, sig);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  await signalAll('SIGTERM');
+  const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs))]);
+  if (timedOut) await signalAll('SIGKILL');
+}
+
+function safeUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}

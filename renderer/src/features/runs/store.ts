@@ -1,0 +1,298 @@
+import { useEffect } from 'react';
+import { create } from 'zustand';
+import type { Output, RunRow } from '../../../../shared/contract';
+import { api, subscribe, type MldeskError } from '../../api/client';
+import { toast } from '../../app/toasts';
+import { asMldeskError } from '../../lib/errors';
+import { rowComparator } from './columns';
+import { throttled } from './throttle';
+
+export type ExperimentItem = Output<'tracking.listExperiments'>[number];
+export type ViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
+
+/** Runs are fetched in pages of this size as the table scrolls. */
+export const PAGE_SIZE = 1000;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Experiments
+
+interface ExperimentsState {
+  experiments: readonly ExperimentItem[];
+  loaded: boolean;
+  loading: boolean;
+  error: MldeskError | null;
+  load(): Promise<void>;
+  /** Throws MldeskError so the dialog can show it inline. */
+  create(name: string): Promise<string>;
+}
+
+let expSeq = 0;
+
+export const useExperiments = create<ExperimentsState>((set, get) => ({
+  experiments: [],
+  loaded: false,
+  loading: false,
+  error: null,
+  async load() {
+    const seq = ++expSeq;
+    set({ loading: true });
+    try {
+      const experiments = await api.tracking.listExperiments({ viewType: 'ACTIVE_ONLY' });
+      if (seq !== expSeq) return;
+      set({ experiments, loaded: true, loading: false, error: null });
+    } catch (e) {
+      if (seq !== expSeq) return;
+      const error = asMldeskError(e);
+      set({ loaded: true, loading: false, error });
+      toast.error(error, 'Could not load experiments');
+    }
+  },
+  async create(name) {
+    const exp = await api.tracking.createExperiment({ name }).catch((e: unknown) => {
+      throw asMldeskError(e);
+    });
+    await get().load();
+    return exp.experiment_id;
+  },
+}));
+
+// ---------------------------------------------------------------------------------------------------------------
+// Runs of one experiment (the table)
+
+export interface RunsQuery {
+  experimentId: string;
+  filter: string;
+  orderBy: readonly string[];
+  viewType: ViewType;
+}
+
+export const queryKey = (q: RunsQuery): string => JSON.stringify([q.experimentId, q.filter, q.orderBy, q.viewType]);
+
+/** A filter the server rejected, with the offending span (0-based UTF-16 offsets). */
+export interface FilterError {
+  filter: string;
+  message: string;
+  position: number;
+  length: number;
+}
+
+interface RunsState {
+  /** The query the rows belong to (the last one that loaded successfully). */
+  query: RunsQuery | null;
+  /** The query most recently asked for (may still be loading, or have failed). */
+  requested: string;
+  rows: readonly RunRow[];
+  total: number;
+  nextPageToken: string | undefined;
+  loaded: boolean;
+  loading: boolean;
+  loadingMore: boolean;
+  error: MldeskError | null;
+  filterError: FilterError | null;
+  /** Scroll offset of the table per query key, restored when coming back from a run. */
+  scroll: Readonly<Record<string, number>>;
+  /** The run last opened from the table (highlighted when coming back). */
+  lastOpened: string | null;
+
+  load(q: RunsQuery, opts?: { force?: boolean }): Promise<void>;
+  loadMore(): Promise<void>;
+  /** Fetches every remaining page (for CSV export); resolves to all rows. */
+  loadAll(): Promise<readonly RunRow[]>;
+  /** Re-reads the given runs and merges them into the table (live updates). */
+  refreshRuns(ids: readonly string[]): Promise<void>;
+  clearFilterError(): void;
+}
+
+let runsSeq = 0;
+
+function filterErrorFrom(e: MldeskError, filter: string): FilterError | null {
+  if (e.code !== 'INVALID_INPUT') return null;
+  const d = (e.details ?? {}) as { position?: unknown; length?: unknown };
+  if (typeof d.position !== 'number') return null;
+  return {
+    filter,
+    message: e.message.replace(/^Invalid filter at position \d+:\s*/, ''),
+    position: d.position,
+    length: typeof d.length === 'number' ? d.length : 0,
+  };
+}
+
+const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+export const useRuns = create<RunsState>((set, get) => ({
+  query: null,
+  requested: '',
+  rows: [],
+  total: 0,
+  nextPageToken: undefined,
+  loaded: false,
+  loading: false,
+  loadingMore: false,
+  error: null,
+  filterError: null,
+  scroll: {},
+  lastOpened: null,
+
+  async load(q, opts = {}) {
+    const key = queryKey(q);
+    if (!opts.force && key === get().requested && (get().loading || get().loaded)) return;
+    const seq = ++runsSeq;
+    const sameExperiment = get().query?.experimentId === q.experimentId;
+    // A different experiment starts from a blank table; a new filter/sort keeps the old rows until the answer arrives.
+    set({ requested: key, loading: true, error: null, ...(sameExperiment ? {} : { rows: [], total: 0, nextPageToken: undefined, loaded: false, query: null }) });
+    try {
+      const res = await api.tracking.searchRuns({
+        experimentIds: [q.experimentId],
+        filter: q.filter,
+        orderBy: [...q.orderBy],
+        viewType: q.viewType,
+        maxResults: PAGE_SIZE,
+      });
+      if (seq !== runsSeq) return;
+      set({ query: q, rows: res.runs, total: res.total, nextPageToken: res.nextPageToken, loaded: true, loading: false, error: null, filterError: null });
+    } catch (e) {
+      if (seq !== runsSeq) return;
+      const error = asMldeskError(e);
+      const fe = filterErrorFrom(error, q.filter);
+      if (fe) {
+        // Keep the previous results on screen; the filter box shows the error inline.
+        set({ loading: false, loaded: true, filterError: fe });
+        return;
+      }
+      set({ loading: false, loaded: true, error });
+      toast.error(error, 'Could not load runs');
+    }
+  },
+
+  async loadMore() {
+    const { query, nextPageToken, loadingMore, loading } = get();
+    if (!query || !nextPageToken || loadingMore || loading) return;
+    const seq = runsSeq;
+    set({ loadingMore: true });
+    try {
+      const res = await api.tracking.searchRuns({
+        experimentIds: [query.experimentId],
+        filter: query.filter,
+        orderBy: [...query.orderBy],
+        viewType: query.viewType,
+        maxResults: PAGE_SIZE,
+        pageToken: nextPageToken,
+      });
+      if (seq !== runsSeq) return;
+      // Offsets shift when runs are created meanwhile: skip rows we already have.
+      const have = new Set(get().rows.map((r) => r.info.run_id));
+      const fresh = res.runs.filter((r) => !have.has(r.info.run_id));
+      set({ rows: [...get().rows, ...fresh], total: res.total, nextPageToken: res.nextPageToken, loadingMore: false });
+    } catch (e) {
+      if (seq !== runsSeq) return;
+      set({ loadingMore: false });
+      toast.error(e, 'Could not load more runs');
+    }
+  },
+
+  async loadAll() {
+    for (let guard = 0; guard < 200 && get().nextPageToken; guard++) {
+      const before = get().rows.length;
+      const token = get().nextPageToken;
+      if (get().loadingMore) await new Promise((r) => setTimeout(r, 50));
+      else await get().loadMore();
+      if (get().rows.length === before && get().nextPageToken === token && !get().loadingMore) break; // failed
+    }
+    return get().rows;
+  },
+
+  async refreshRuns(ids) {
+    const { query } = get();
+    if (!query || ids.length === 0) return;
+    const seq = runsSeq;
+    const filter = `${query.filter.trim() ? `${query.filter.trim()} AND ` : ''}attributes.run_id IN (${ids.map(sqlString).join(', ')})`;
+    let found: RunRow[];
+    try {
+      const res = await api.tracking.searchRuns({
+        experimentIds: [query.experimentId],
+        filter,
+        orderBy: [...query.orderBy],
+        viewType: query.viewType,
+        maxResults: Math.max(1, ids.length),
+      });
+      found = res.runs;
+    } catch {
+      return; // a live refresh failing is not worth a toast; the next event retries
+    }
+    if (seq !== runsSeq || get().query !== query) return;
+    const byId = new Map(found.map((r) => [r.info.run_id, r]));
+    const cmp = rowComparator(query.orderBy);
+    const { nextPageToken } = get();
+    let rows = [...get().rows];
+    let total = get().total;
+    for (const id of ids) {
+      const i = rows.findIndex((r) => r.info.run_id === id);
+      const row = byId.get(id);
+      if (i >= 0) {
+        rows.splice(i, 1);
+        if (!row) {
+          total = Math.max(0, total - 1);
+          continue;
+        }
+      } else if (row) {
+        total++;
+      }
+      if (!row) continue;
+      // Place it where the server would; past the loaded range it belongs to a page not fetched yet.
+      let at = rows.findIndex((r) => cmp(row, r) < 0);
+      if (at < 0) {
+        if (nextPageToken && i < 0) continue;
+        at = rows.length;
+      }
+      rows.splice(at, 0, row);
+    }
+    if (rows.length === get().rows.length && rows.every((r, k) => r === get().rows[k])) rows = get().rows as RunRow[];
+    set({ rows, total });
+  },
+
+  clearFilterError() {
+    if (get().filterError) set({ filterError: null });
+  },
+}));
+
+/**
+ * Keeps the experiments list current: loads on mount, reloads (≤ 2/s) when experiments change
+ * or runs are created / change status (counts and running indicators).
+ */
+export function useExperimentsSync(): void {
+  useEffect(() => {
+    void useExperiments.getState().load();
+    const reload = throttled(() => void useExperiments.getState().load(), 500);
+    const offs = [subscribe('tracking.experimentsChanged', reload.call), subscribe('tracking.runChanged', reload.call)];
+    return () => {
+      offs.forEach((off) => off());
+      reload.cancel();
+    };
+  }, []);
+}
+
+/**
+ * Live table: runs created / changed / logging metrics in `experimentId` are re-read and merged in,
+ * batched to at most two refreshes per second.
+ */
+export function useRunsLive(experimentId: string | null): void {
+  useEffect(() => {
+    if (!experimentId) return;
+    const pending = new Set<string>();
+    const flush = throttled(() => {
+      const ids = [...pending];
+      pending.clear();
+      for (let i = 0; i < ids.length; i += 200) void useRuns.getState().refreshRuns(ids.slice(i, i + 200));
+    }, 500);
+    const onEvent = (p: { run_id: string; experiment_id: string }) => {
+      if (p.experiment_id !== experimentId) return;
+      pending.add(p.run_id);
+      flush.call();
+    };
+    const offs = [subscribe('tracking.runChanged', onEvent), subscribe('tracking.metricsLogged', onEvent)];
+    return () => {
+      offs.forEach((off) => off());
+      flush.cancel();
+    };
+  }, [experimentId]);
+}
