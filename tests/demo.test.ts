@@ -68,12 +68,6 @@ function train(dir: string, args: string[]): { status: number | null; stdout: st
 }
 
 
-interface Recorded {
-  method: string;
-  path: string;
-  body: unknown;
-}
-
 /** Async spawn (the tracking server lives in this process, so spawnSync would deadlock). */
 function trainAsync(dir: string, args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const base = { ...process.env };
