@@ -53,6 +53,7 @@ export class MetricStore {
   private readonly putLatest;
   private readonly chunksFor;
   private readonly chunksInRange;
+  private readonly smallCounts = new Map<string, number>();
 
   constructor(private readonly db: Db) {
     this.insertChunk = db.prepare(
@@ -104,7 +105,16 @@ export class MetricStore {
     const l = latest!;
     const nan = Number.isNaN(l.value);
     this.putLatest.run(runId, key, nan ? null : l.value, l.timestamp, l.step, nan ? 1 : 0, min, max, (prev?.count ?? 0) + n);
-    if (n < SMALL_CHUNK && (this.countSmall.get(runId, key, SMALL_CHUNK) as number) >= MERGE_AT) this.mergeSmall(runId, key);
+    if (n < SMALL_CHUNK) {
+      // Count small chunks in memory (seeded from the table once); another writer process only makes a merge come later.
+      const id = `${runId}\u0000${key}`;
+      const small = (this.smallCounts.get(id) ?? (this.countSmall.get(runId, key, SMALL_CHUNK) as number) - 1) + 1;
+      if (small >= MERGE_AT) {
+        this.mergeSmall(runId, key);
+        this.smallCounts.set(id, (this.countSmall.get(runId, key, SMALL_CHUNK) as number));
+      } else this.smallCounts.set(id, small);
+      if (this.smallCounts.size > 10_000) this.smallCounts.clear();
+    }
   }
 
   private mergeSmall(runId: string, key: string): void {

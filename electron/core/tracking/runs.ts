@@ -179,9 +179,10 @@ export class Runs {
     const tags = batch.tags ?? [];
     validateBatchLimits(metrics.length, params.length, tags.length);
     const points = new Map<string, MetricPoint[]>();
+    const knownKeys = new Set<string>();
     metrics.forEach((m, i) => {
       const p = { key: m.key, value: m.value, timestamp: m.timestamp, step: m.step ?? 0 };
-      validateMetric(p, `metrics[${i}]`);
+      validateMetric(p, `metrics[${i}]`, knownKeys);
       let list = points.get(m.key);
       if (!list) points.set(m.key, (list = []));
       list.push(p);

@@ -75,14 +75,19 @@ export function validateBatchLimits(metrics: number, params: number, tags: numbe
   check('metrics, params, and tags', MAX_ENTITIES_PER_BATCH, metrics + params + tags);
 }
 
-export function validateMetric(m: { key: string; value: number; timestamp: number; step: number }, path: string): void {
-  validateName(m.key, path ? `${path}.key` : 'key');
+/** `knownKeys`: names already validated in this batch (the hot path logs many points of few keys). */
+export function validateMetric(m: { key: string; value: number; timestamp: number; step: number }, path: string, knownKeys?: Set<string>): void {
+  const fresh = !knownKeys?.has(m.key);
+  if (fresh) validateName(m.key, path ? `${path}.key` : 'key');
   if (typeof m.value !== 'number') throw invalidValue(`${path}.value`, m.value, 'Please specify value as a valid double (64-bit floating point)');
   if (!Number.isFinite(m.timestamp) || m.timestamp < 0) {
     throw invalidValue(`${path}.timestamp`, m.timestamp, `metric '${m.key}' (value=${m.value}). Timestamp must be a nonnegative long (64-bit integer) `);
   }
   if (!Number.isSafeInteger(m.step)) throw invalidValue(`${path}.step`, m.step, `metric '${m.key}' (value=${m.value}). Step must be a valid long (64-bit integer).`);
-  validateLength('Metric name', MAX_ENTITY_KEY_LENGTH, m.key);
+  if (fresh) {
+    validateLength('Metric name', MAX_ENTITY_KEY_LENGTH, m.key);
+    knownKeys?.add(m.key);
+  }
 }
 
 export function validateParam(p: { key: string; value: string }, path: string): void {

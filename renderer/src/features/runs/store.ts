@@ -89,8 +89,6 @@ interface RunsState {
   loadingMore: boolean;
   error: MldeskError | null;
   filterError: FilterError | null;
-  /** Scroll offset of the table per query key, restored when coming back from a run. */
-  scroll: Readonly<Record<string, number>>;
   /** The run last opened from the table (highlighted when coming back). */
   lastOpened: string | null;
 
@@ -104,6 +102,9 @@ interface RunsState {
 }
 
 let runsSeq = 0;
+
+/** Table scroll offset per query key, restored when coming back from a run (not state: no re-renders). */
+export const scrollMemory = new Map<string, number>();
 
 function filterErrorFrom(e: MldeskError, filter: string): FilterError | null {
   if (e.code !== 'INVALID_INPUT') return null;
@@ -130,7 +131,6 @@ export const useRuns = create<RunsState>((set, get) => ({
   loadingMore: false,
   error: null,
   filterError: null,
-  scroll: {},
   lastOpened: null,
 
   async load(q, opts = {}) {

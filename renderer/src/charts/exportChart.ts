@@ -1,0 +1,175 @@
+/**
+ * Chart export: serialize a rendered chart <svg> (recharts or any other) into a standalone SVG file
+ * with the computed styles inlined — so colours that come from CSS variables and theme classes
+ * survive outside the app — and rasterize it to PNG through a canvas.
+ */
+import { downloadBlob } from '../lib/exportCsv';
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** Presentation properties copied from the computed style onto each cloned element. */
+const STYLE_PROPS = [
+  'fill',
+  'fill-opacity',
+  'stroke',
+  'stroke-width',
+  'stroke-opacity',
+  'stroke-dasharray',
+  'stroke-linecap',
+  'stroke-linejoin',
+  'opacity',
+  'font-family',
+  'font-size',
+  'font-weight',
+  'font-style',
+  'text-anchor',
+  'dominant-baseline',
+  'alignment-baseline',
+  'letter-spacing',
+  'visibility',
+  'display',
+  'shape-rendering',
+  'paint-order',
+] as const;
+
+export interface SerializeOptions {
+  /** Solid background (CSS colour). Default: the nearest non-transparent ancestor background, else white. */
+  background?: string | null;
+  /** Optional title drawn above the chart. */
+  title?: string;
+}
+
+export interface SerializedSvg {
+  text: string;
+  width: number;
+  height: number;
+}
+
+const TITLE_H = 28;
+
+function isTransparent(color: string): boolean {
+  return color === '' || color === 'transparent' || /^rgba\(.*,\s*0\)$/.test(color);
+}
+
+/** First non-transparent background colour up the tree (the card the chart sits on). */
+export function effectiveBackground(el: Element): string {
+  for (let n: Element | null = el; n; n = n.parentElement) {
+    const bg = getComputedStyle(n).backgroundColor;
+    if (!isTransparent(bg)) return bg;
+  }
+  return '#ffffff';
+}
+
+function inlineStyles(source: Element, target: Element): void {
+  const cs = getComputedStyle(source);
+  const parts: string[] = [];
+  for (const p of STYLE_PROPS) {
+    const v = cs.getPropertyValue(p);
+    if (v) parts.push(`${p}:${v}`);
+  }
+  target.setAttribute('style', parts.join(';'));
+  target.removeAttribute('class');
+  const sKids = source.children;
+  const tKids = target.children;
+  for (let i = 0; i < sKids.length && i < tKids.length; i++) inlineStyles(sKids[i] as Element, tKids[i] as Element);
+}
+
+/** Standalone SVG text for a rendered <svg>, computed styles inlined. */
+export function serializeSvg(svg: SVGSVGElement, opts: SerializeOptions = {}): SerializedSvg {
+  const rect = svg.getBoundingClientRect();
+  const width = Math.round(Number(svg.getAttribute('width')) || rect.width || 600);
+  const chartH = Math.round(Number(svg.getAttribute('height')) || rect.height || 300);
+  const titleH = opts.title ? TITLE_H : 0;
+  const height = chartH + titleH;
+
+  const clone = svg.cloneNode(true) as SVGSVGElement;
+  inlineStyles(svg, clone);
+  // Interactive-only bits (tooltip cursor, active dots) are not part of the picture.
+  clone.querySelectorAll('.recharts-tooltip-cursor, .recharts-active-dot').forEach((n) => n.remove());
+
+  const out = document.createElementNS(SVG_NS, 'svg');
+  out.setAttribute('xmlns', SVG_NS);
+  out.setAttribute('width', String(width));
+  out.setAttribute('height', String(height));
+  out.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  const background = opts.background === undefined ? effectiveBackground(svg) : opts.background;
+  if (background) {
+    const bg = document.createElementNS(SVG_NS, 'rect');
+    bg.setAttribute('width', '100%');
+    bg.setAttribute('height', '100%');
+    bg.setAttribute('fill', background);
+    out.append(bg);
+  }
+  if (opts.title) {
+    const cs = getComputedStyle(svg);
+    const t = document.createElementNS(SVG_NS, 'text');
+    t.setAttribute('x', '12');
+    t.setAttribute('y', '19');
+    t.setAttribute('style', `font-family:${cs.fontFamily};font-size:13px;font-weight:600;fill:${cs.color || '#222'}`);
+    t.textContent = opts.title;
+    out.append(t);
+  }
+  const g = document.createElementNS(SVG_NS, 'g');
+  g.setAttribute('transform', `translate(0 ${titleH})`);
+  const inner = document.createElementNS(SVG_NS, 'svg');
+  inner.setAttribute('width', String(width));
+  inner.setAttribute('height', String(chartH));
+  const vb = svg.getAttribute('viewBox');
+  if (vb) inner.setAttribute('viewBox', vb);
+  inner.setAttribute('overflow', 'hidden');
+  while (clone.firstChild) inner.append(clone.firstChild);
+  g.append(inner);
+  out.append(g);
+
+  const text = `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(out)}`;
+  return { text, width, height };
+}
+
+/** Rasterizes SVG text to a PNG blob at `scale` × its size (2 = crisp on HiDPI screens). */
+export function svgToPng(svg: SerializedSvg, scale = 2): Promise<Blob> {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.decoding = 'async';
+    img.onload = () => {
+      try {
+        const canvas = document.createElement('canvas');
+        canvas.width = Math.max(1, Math.round(svg.width * scale));
+        canvas.height = Math.max(1, Math.round(svg.height * scale));
+        const ctx = canvas.getContext('2d');
+        if (!ctx) throw new Error('Canvas 2D is not available');
+        ctx.scale(scale, scale);
+        ctx.drawImage(img, 0, 0, svg.width, svg.height);
+        canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('Could not encode the PNG'))), 'image/png');
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    };
+    img.onerror = () => reject(new Error('Could not rasterize the chart'));
+    // A data: URL (allowed by the CSP's img-src) keeps the canvas untainted.
+    img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg.text)}`;
+  });
+}
+
+/** File-system-safe base name: "val/auc" → "val-auc". */
+export function chartFileName(base: string, ext: 'svg' | 'png'): string {
+  const cleaned = base.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '-').replace(/\s+/g, ' ').trim() || 'chart';
+  return `${cleaned.slice(0, 150)}.${ext}`;
+}
+
+/** The chart's main <svg> inside a container (recharts' surface, else the first <svg>). */
+export function findChartSvg(root: Element | null): SVGSVGElement | null {
+  if (!root) return null;
+  return root.querySelector<SVGSVGElement>('svg.recharts-surface') ?? root.querySelector<SVGSVGElement>('svg');
+}
+
+export function exportSvg(svg: SVGSVGElement, fileBase: string, opts: SerializeOptions = {}): SerializedSvg {
+  const s = serializeSvg(svg, opts);
+  downloadBlob(new Blob([s.text], { type: 'image/svg+xml;charset=utf-8' }), chartFileName(fileBase, 'svg'));
+  return s;
+}
+
+export async function exportPng(svg: SVGSVGElement, fileBase: string, opts: SerializeOptions & { scale?: number } = {}): Promise<Blob> {
+  const blob = await svgToPng(serializeSvg(svg, opts), opts.scale ?? 2);
+  downloadBlob(blob, chartFileName(fileBase, 'png'));
+  return blob;
+}

@@ -1,0 +1,4 @@
+/** Reusable charts (recharts) and chart export helpers. */
+export { MetricChart, finitePoints, type MetricChartProps, type MetricPoint } from './MetricChart';
+export { chartFileName, effectiveBackground, exportPng, exportSvg, findChartSvg, serializeSvg, svgToPng, type SerializedSvg, type SerializeOptions } from './exportChart';
+export { useElementWidth } from './useElementWidth';

@@ -1,0 +1,83 @@
+import { useId, useState } from 'react';
+import { contract } from '../../../../shared/contract';
+import { asMldeskError } from '../../lib/errors';
+import { Dialog } from '../../ui/Dialog';
+import { Spinner } from '../../ui/Spinner';
+import { useExperiments } from './store';
+
+export function NewExperimentDialog({ onClose, onDone }: { onClose: () => void; onDone: (experimentId: string, name: string) => void }) {
+  const create = useExperiments((s) => s.create);
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<{ code?: string; message: string } | null>(null);
+  const nameId = useId();
+
+  const submit = async () => {
+    const check = contract.tracking.createExperiment.input.safeParse({ name });
+    if (!check.success) {
+      setError({ message: name.trim() ? (check.error.issues[0]?.message ?? 'Invalid name') : 'Give the experiment a name' });
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const id = await create(check.data.name);
+      onDone(id, check.data.name);
+    } catch (e) {
+      const err = asMldeskError(e);
+      setError({ code: err.code, message: err.message });
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog
+      title="New experiment"
+      description="Experiments group related runs. Scripts pick one with mlflow.set_experiment(name) or MLFLOW_EXPERIMENT_NAME."
+      onClose={onClose}
+      busy={busy}
+      size="sm"
+      onSubmit={() => void submit()}
+      testId="dialog-new-experiment"
+      footer={
+        <>
+          <button type="button" className="button" onClick={onClose} disabled={busy}>
+            Cancel
+          </button>
+          <button type="submit" className="button button-primary" disabled={busy} data-testid="dialog-submit">
+            {busy ? <Spinner /> : null}
+            {busy ? 'Creating…' : 'Create experiment'}
+          </button>
+        </>
+      }
+    >
+      <div className="field">
+        <label htmlFor={nameId}>Name</label>
+        <input
+          id={nameId}
+          className="input"
+          type="text"
+          value={name}
+          onChange={(e) => {
+            setName(e.target.value);
+            if (error) setError(null);
+          }}
+          placeholder="churn-model"
+          autoComplete="off"
+          maxLength={500}
+          disabled={busy}
+          aria-invalid={error ? true : undefined}
+          data-testid="dialog-name-input"
+          data-autofocus
+        />
+      </div>
+      {error ? (
+        <p className="field-error" role="alert" data-testid="dialog-error">
+          {error.code ? <code className="error-code">{error.code}</code> : null}
+          {error.code ? ' ' : null}
+          {error.message}
+        </p>
+      ) : null}
+    </Dialog>
+  );
+}
