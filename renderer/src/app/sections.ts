@@ -1,6 +1,6 @@
 import { lazy, type ComponentType } from 'react';
 import { ProjectsPage } from '../features/projects';
-import { FolderIcon, SettingsIcon, type Icon } from './icons';
+import { FolderIcon, RunsIcon, SettingsIcon, type Icon } from './icons';
 
 /**
  * The sidebar is built from this registry. To add a feature: one entry here.
@@ -24,9 +24,11 @@ export interface Section extends SectionDef {
 }
 
 const SettingsPage = lazy(() => import('../features/settings/SettingsPage'));
+const RunsPage = lazy(() => import('../features/runs/RunsPage'));
 
 const defs: readonly SectionDef[] = [
   { id: 'projects', label: 'Projects', icon: FolderIcon, component: ProjectsPage },
+  { id: 'runs', label: 'Runs', icon: RunsIcon, component: RunsPage },
   { id: 'settings', label: 'Settings', icon: SettingsIcon, component: SettingsPage, footer: true },
 ];
 

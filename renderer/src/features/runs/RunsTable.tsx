@@ -165,15 +165,15 @@ export function RunsTable({ rows, columns, sort, onSort, onOpen, hasMore, loadin
 
   return (
     <div ref={scrollRef} className="runs-scroll" role="table" aria-label="Runs" aria-rowcount={rows.length + 1} data-testid="runs-table" data-rows={rows.length}>
-      <div className="runs-head" role="rowgroup" style={{ width: totalWidth }}>
-        <div className="runs-head-groups" aria-hidden="true">
+      <div className="runs-thead" role="rowgroup" style={{ width: totalWidth }}>
+        <div className="runs-thead-groups" aria-hidden="true">
           {groups.map((g, i) => (
-            <div key={i} className={`runs-head-group group-${g.group}`} style={{ width: g.width }}>
+            <div key={i} className={`runs-thead-group group-${g.group}`} style={{ width: g.width }}>
               {GROUP_LABEL[g.group]}
             </div>
           ))}
         </div>
-        <div role="row" className="runs-head-row">
+        <div role="row" className="runs-thead-row">
           {columns.map((c) => {
             const active = c.sort ? sameSortTarget(sort, c.sort.entity, c.sort.key) : false;
             const dir = active && sort ? (sort.desc ? 'descending' : 'ascending') : undefined;

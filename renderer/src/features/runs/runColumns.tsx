@@ -37,7 +37,7 @@ export const BASE_COLUMNS: readonly RunColumn[] = [
     id: 'name',
     group: 'run',
     label: 'Run name',
-    width: 220,
+    width: 200,
     sort: { entity: 'attributes', key: 'run_name' },
     render: (r) => (
       <span className={`run-name${r.info.lifecycle_stage === 'deleted' ? ' run-name-deleted' : ''}`}>{r.info.run_name || <span className="muted">{r.info.run_id.slice(0, 8)}</span>}</span>
@@ -49,7 +49,7 @@ export const BASE_COLUMNS: readonly RunColumn[] = [
     id: 'start',
     group: 'run',
     label: 'Started',
-    width: 150,
+    width: 168,
     sort: { entity: 'attributes', key: 'start_time' },
     render: (r) => <span className="tabular">{formatDateTime(r.info.start_time)}</span>,
     csv: (r) => (r.info.start_time ? new Date(r.info.start_time) : null),
@@ -119,5 +119,5 @@ export function metricColumn(key: string): RunColumn {
 }
 
 export function buildColumns(choice: ColumnChoice): RunColumn[] {
-  return [...BASE_COLUMNS, ...choice.params.map(paramColumn), ...choice.metrics.map(metricColumn)];
+  return [...BASE_COLUMNS, ...choice.metrics.map(metricColumn), ...choice.params.map(paramColumn)];
 }

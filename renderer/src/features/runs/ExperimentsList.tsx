@@ -1,0 +1,114 @@
+import { useState } from 'react';
+import { PlusIcon, RefreshIcon } from '../../app/icons';
+import { Spinner } from '../../ui/Spinner';
+import { CopyButton } from './CopyButton';
+import { numberFormat } from './format';
+import { useExperiments, type ExperimentItem } from './store';
+
+function ExperimentRow({ e, active, onSelect }: { e: ExperimentItem; active: boolean; onSelect: (id: string) => void }) {
+  return (
+    <li>
+      <a
+        href={`#/runs?exp=${encodeURIComponent(e.experiment_id)}`}
+        className={`exp-item${active ? ' active' : ''}`}
+        aria-current={active ? 'page' : undefined}
+        onClick={(ev) => {
+          if (ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.button !== 0) return;
+          ev.preventDefault();
+          onSelect(e.experiment_id);
+        }}
+        title={`${e.name} (id ${e.experiment_id})`}
+        data-testid="experiment-item"
+        data-experiment-name={e.name}
+        data-experiment-id={e.experiment_id}
+        data-running={e.running_count}
+      >
+        <span className="exp-name truncate">{e.name}</span>
+        {e.running_count > 0 ? (
+          <span className="exp-running" title={`${e.running_count} running`} data-testid="experiment-running">
+            <span className="live-dot" aria-hidden="true" />
+            {e.running_count}
+          </span>
+        ) : null}
+        <span className="exp-count" title={`${e.run_count} run${e.run_count === 1 ? '' : 's'}`} data-testid="experiment-run-count">
+          {numberFormat.format(e.run_count)}
+        </span>
+      </a>
+    </li>
+  );
+}
+
+export function ExperimentsList({
+  selectedId,
+  onSelect,
+  onNew,
+  trackingUri,
+}: {
+  selectedId: string | undefined;
+  onSelect: (id: string) => void;
+  onNew: () => void;
+  trackingUri: string | null | undefined;
+}) {
+  const experiments = useExperiments((s) => s.experiments);
+  const loaded = useExperiments((s) => s.loaded);
+  const error = useExperiments((s) => s.error);
+  const [q, setQ] = useState('');
+  const needle = q.trim().toLowerCase();
+  const shown = needle ? experiments.filter((e) => e.name.toLowerCase().includes(needle)) : experiments;
+
+  return (
+    <aside className="exp-pane" aria-label="Experiments">
+      <header className="exp-pane-head">
+        <h2 className="exp-pane-title">Experiments</h2>
+        <button type="button" className="icon-button" onClick={onNew} aria-label="New experiment" title="New experiment" data-testid="btn-new-experiment">
+          <PlusIcon />
+        </button>
+      </header>
+      {experiments.length > 8 ? (
+        <div className="exp-filter">
+          <input className="input input-sm" type="search" placeholder="Find an experiment…" value={q} onChange={(e) => setQ(e.target.value)} aria-label="Find an experiment" data-testid="experiments-filter" />
+        </div>
+      ) : null}
+      <nav className="exp-list" aria-label="Experiment list">
+        {!loaded ? (
+          <div className="page-loading">
+            <Spinner label="Loading experiments" />
+          </div>
+        ) : error && experiments.length === 0 ? (
+          <div className="exp-error" role="alert">
+            <p className="small">
+              <code className="error-code">{error.code}</code> {error.message}
+            </p>
+            <button type="button" className="button button-xs" onClick={() => void useExperiments.getState().load()}>
+              <RefreshIcon width={12} height={12} />
+              Retry
+            </button>
+          </div>
+        ) : shown.length === 0 ? (
+          <p className="muted small exp-none">{needle ? `No experiment matches “${q}”` : 'No experiments'}</p>
+        ) : (
+          <ul className="plain-list">
+            {shown.map((e) => (
+              <ExperimentRow key={e.experiment_id} e={e} active={e.experiment_id === selectedId} onSelect={onSelect} />
+            ))}
+          </ul>
+        )}
+      </nav>
+      <footer className="exp-pane-foot" data-testid="tracking-uri">
+        <div className="small muted">Point MLflow here:</div>
+        {trackingUri === undefined ? (
+          <Spinner />
+        ) : trackingUri === null ? (
+          <div className="small muted">No tracking server in this host.</div>
+        ) : (
+          <div className="tracking-uri">
+            <code className="tracking-uri-text selectable" title={`MLFLOW_TRACKING_URI=${trackingUri}`}>
+              MLFLOW_TRACKING_URI={trackingUri}
+            </code>
+            <CopyButton text={`MLFLOW_TRACKING_URI=${trackingUri}`} label="Tracking URI" compact testId="btn-copy-tracking-uri" />
+          </div>
+        )}
+      </footer>
+    </aside>
+  );
+}
