@@ -60,18 +60,30 @@ export function effectiveBackground(el: Element): string {
   return '#ffffff';
 }
 
-function inlineStyles(source: Element, target: Element): void {
+/** Not inherited in SVG: written only when they differ from the initial value. */
+const NON_INHERITED: Readonly<Record<string, string>> = { opacity: '1', display: 'inline', 'alignment-baseline': 'auto', 'dominant-baseline': 'auto' };
+
+/**
+ * Copies computed presentation styles onto the clone. Inherited properties are written only where they
+ * differ from the parent's, so the file stays small and still renders identically without the app's CSS.
+ */
+function inlineStyles(source: Element, target: Element, parent: ReadonlyMap<string, string> | null): void {
   const cs = getComputedStyle(source);
+  const mine = new Map<string, string>();
   const parts: string[] = [];
   for (const p of STYLE_PROPS) {
     const v = cs.getPropertyValue(p);
-    if (v) parts.push(`${p}:${v}`);
+    mine.set(p, v);
+    if (!v) continue;
+    const initial = NON_INHERITED[p];
+    if (initial !== undefined ? v !== initial && !(p === 'display' && v === 'block') : parent === null || parent.get(p) !== v) parts.push(`${p}:${v}`);
   }
-  target.setAttribute('style', parts.join(';'));
+  if (parts.length > 0) target.setAttribute('style', parts.join(';'));
+  else target.removeAttribute('style');
   target.removeAttribute('class');
   const sKids = source.children;
   const tKids = target.children;
-  for (let i = 0; i < sKids.length && i < tKids.length; i++) inlineStyles(sKids[i] as Element, tKids[i] as Element);
+  for (let i = 0; i < sKids.length && i < tKids.length; i++) inlineStyles(sKids[i] as Element, tKids[i] as Element, mine);
 }
 
 /** Standalone SVG text for a rendered <svg>, computed styles inlined. */
@@ -83,7 +95,7 @@ export function serializeSvg(svg: SVGSVGElement, opts: SerializeOptions = {}): S
   const height = chartH + titleH;
 
   const clone = svg.cloneNode(true) as SVGSVGElement;
-  inlineStyles(svg, clone);
+  inlineStyles(svg, clone, null);
   // Interactive-only bits (tooltip cursor, active dots) are not part of the picture.
   clone.querySelectorAll('.recharts-tooltip-cursor, .recharts-active-dot').forEach((n) => n.remove());
 
