@@ -294,6 +294,11 @@ describe('artifacts', () => {
 });
 
 describe('protocol', () => {
+  it('answers MLflow health and version probes', async () => {
+    expect(await fetch(`${s.url}/health`).then((r) => r.text())).toBe('OK');
+    expect((await fetch(`${s.url}/version`)).status).toBe(200);
+  });
+
   it('unknown endpoints are ENDPOINT_NOT_FOUND (404); ajax-api serves the same API', async () => {
     expectError(await get('runs/nope'), 404, 'ENDPOINT_NOT_FOUND');
     const ajax = await call('GET', 'experiments/get', { experiment_id: '0' }, `${s.url}/ajax-api/2.0/mlflow`);

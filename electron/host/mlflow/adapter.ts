@@ -111,6 +111,13 @@ export function mlflowAdapter(engine: Engine, routes: MlflowRoute[]): RouteAdapt
 
   return async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const p = url.pathname;
+    // MLflow server liveness/version probes (used by load balancers and some clients).
+    if ((p === '/health' || p === '/version') && req.method === 'GET') {
+      const text = p === '/health' ? 'OK' : engine.ctx.version;
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+      return true;
+    }
     const artifactPrefix = ARTIFACT_PREFIXES.find((x) => p.startsWith(x));
     if (artifactPrefix) {
       await artifactProxy(engine, req, res, url, p.slice(artifactPrefix.length)).catch((e: unknown) => sendMlflowError(res, e));

@@ -76,7 +76,9 @@ function inlineStyles(source: Element, target: Element, parent: ReadonlyMap<stri
     mine.set(p, v);
     if (!v) continue;
     const initial = NON_INHERITED[p];
-    if (initial !== undefined ? v !== initial && !(p === 'display' && v === 'block') : parent === null || parent.get(p) !== v) parts.push(`${p}:${v}`);
+    // An element's own presentation attribute (recharts sets stroke="#3182bd" etc.) must be overridden explicitly.
+    const own = source.hasAttribute(p);
+    if (own || (initial !== undefined ? v !== initial && !(p === 'display' && v === 'block') : parent === null || parent.get(p) !== v)) parts.push(`${p}:${v}`);
   }
   if (parts.length > 0) target.setAttribute('style', parts.join(';'));
   else target.removeAttribute('style');
@@ -129,6 +131,8 @@ export function serializeSvg(svg: SVGSVGElement, opts: SerializeOptions = {}): S
   const vb = svg.getAttribute('viewBox');
   if (vb) inner.setAttribute('viewBox', vb);
   inner.setAttribute('overflow', 'hidden');
+  const rootStyle = clone.getAttribute('style');
+  if (rootStyle) inner.setAttribute('style', rootStyle);
   while (clone.firstChild) inner.append(clone.firstChild);
   g.append(inner);
   out.append(g);
