@@ -1,4 +1,5 @@
-import { FilterSyntaxError, parseModelFilter, parseModelOrderBy } from '../../../shared/lib/mlflowFilter';
+import { withFilterErrors } from '../tracking/errors';
+import { parseModelFilter, parseModelOrderBy } from '../../../shared/lib/mlflowFilter';
 import type { EngineContext } from '../context';
 import type { Db } from '../store';
 import { alreadyExists, invalidParam, notFound } from '../tracking/errors';
@@ -50,20 +51,6 @@ interface ModelVersionRow {
   storage_location: string | null;
   model_id: string | null;
   deleted: number;
-}
-
-/** Filter/order_by syntax errors become MLflow's INVALID_PARAMETER_VALUE, keeping the position for the UI. */
-function syntax<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof FilterSyntaxError) {
-      const err = invalidParam(e.message);
-      Object.assign(err.details as Record<string, unknown>, { position: e.position, length: e.length });
-      throw err;
-    }
-    throw e;
-  }
 }
 
 function checkLength(what: string, value: string, limit: number): void {
@@ -276,10 +263,10 @@ export class RegistryService {
   /** MLflow search: `name = / != / LIKE / ILIKE`, `tags.k …`; order by name / timestamps; offset page tokens. */
   searchRegisteredModels(req: SearchRequest = {}): SearchRegisteredModelsResult {
     const limit = maxResults(req.max_results, SEARCH_REGISTERED_MODEL_MAX_RESULTS_DEFAULT, SEARCH_REGISTERED_MODEL_MAX_RESULTS_THRESHOLD);
-    const filter = syntax(() => parseModelFilter(req.filter ?? '', 'registered_models'));
-    const orderBy = syntax(() => parseModelOrderBy(req.order_by ?? [], 'registered_models'));
+    const filter = withFilterErrors(() => parseModelFilter(req.filter ?? '', 'registered_models'));
+    const orderBy = withFilterErrors(() => parseModelOrderBy(req.order_by ?? [], 'registered_models'));
     const offset = decodePageToken(req.page_token);
-    const { sql, params } = syntax(() => compileRegisteredModelSearch({ filter, orderBy, limit: limit + 1, offset }));
+    const { sql, params } = withFilterErrors(() => compileRegisteredModelSearch({ filter, orderBy, limit: limit + 1, offset }));
     const names = this.db.prepare(sql).pluck().all(...params) as string[];
     const more = names.length > limit;
     const registered_models = names.slice(0, limit).map((n) => this.getRegisteredModel(n));
@@ -429,10 +416,10 @@ export class RegistryService {
   /** MLflow search: `name`, `run_id` (= != IN), `source_path`, `version_number`, `tags.k`; order by name/version/timestamps. */
   searchModelVersions(req: SearchRequest = {}): SearchModelVersionsResult {
     const limit = maxResults(req.max_results, SEARCH_MODEL_VERSION_MAX_RESULTS_DEFAULT, SEARCH_MODEL_VERSION_MAX_RESULTS_THRESHOLD);
-    const filter = syntax(() => parseModelFilter(req.filter ?? '', 'model_versions'));
-    const orderBy = syntax(() => parseModelOrderBy(req.order_by ?? [], 'model_versions'));
+    const filter = withFilterErrors(() => parseModelFilter(req.filter ?? '', 'model_versions'));
+    const orderBy = withFilterErrors(() => parseModelOrderBy(req.order_by ?? [], 'model_versions'));
     const offset = decodePageToken(req.page_token);
-    const { sql, params } = syntax(() => compileModelVersionSearch({ filter, orderBy, limit: limit + 1, offset }));
+    const { sql, params } = withFilterErrors(() => compileModelVersionSearch({ filter, orderBy, limit: limit + 1, offset }));
     const keys = this.db.prepare(sql).all(...params) as Array<{ name: string; version: number }>;
     const more = keys.length > limit;
     const model_versions = keys.slice(0, limit).map((k) => this.getModelVersion(k.name, k.version));

@@ -1,4 +1,5 @@
 import { MldeskError } from '../../../shared/contract/errors';
+import { FilterSyntaxError } from '../../../shared/lib/mlflowFilter';
 
 /** MLflow error codes; the REST adapter derives error_code from MldeskError.code unless details.error_code says otherwise. */
 export type MlflowErrorCode =
@@ -50,4 +51,18 @@ export function toMlflowError(e: unknown): { status: number; body: { error_code:
     return { status: MLFLOW_STATUS[code], body: { error_code: code, message: e.message } };
   }
   return { status: 500, body: { error_code: 'INTERNAL_ERROR', message: e instanceof Error ? e.message : String(e) } };
+}
+
+/** Runs a filter/order_by parse; syntax errors become INVALID_PARAMETER_VALUE with the position kept for the UI. */
+export function withFilterErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof FilterSyntaxError) {
+      const err = invalidParam(e.message);
+      Object.assign(err.details as Record<string, unknown>, { position: e.position, length: e.length });
+      throw err;
+    }
+    throw e;
+  }
 }

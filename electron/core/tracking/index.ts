@@ -1,6 +1,7 @@
+import { withFilterErrors } from './errors';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FilterSyntaxError, parseFilter, parseModelFilter, parseOrderBy, type FilterClause } from '../../../shared/lib/mlflowFilter';
+import { parseFilter, parseModelFilter, parseOrderBy, type FilterClause } from '../../../shared/lib/mlflowFilter';
 import type { Experiment, RunRow } from '../../../shared/contract/tracking';
 import type { EngineContext } from '../context';
 import { ArtifactStore } from './artifacts';
@@ -12,21 +13,6 @@ import { compileRunSearch } from './searchSql';
 
 export { ArtifactStore } from './artifacts';
 export type { ViewType } from './experiments';
-
-/** Wraps a filter/order_by syntax error as MLflow's INVALID_PARAMETER_VALUE, keeping the position for the UI. */
-function syntax<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof FilterSyntaxError) {
-      const err = invalidParam(e.message);
-      (err.details as Record<string, unknown>).position = e.position;
-      (err.details as Record<string, unknown>).length = e.length;
-      throw err;
-    }
-    throw e;
-  }
-}
 
 function likeToRegExp(pattern: string, caseInsensitive: boolean): RegExp {
   const re = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
@@ -74,7 +60,7 @@ export class Tracking {
 
   searchExperiments(opts: { viewType: ViewType; filter?: string; orderBy?: string[]; maxResults: number; pageToken?: string }): { experiments: Experiment[]; next_page_token?: string } {
     if (opts.maxResults < 1 || opts.maxResults > 50_000) throw invalidParam(`Invalid value ${opts.maxResults} for parameter 'max_results' supplied. It must be at most 50000, but got value ${opts.maxResults}`);
-    const ast = syntax(() => parseModelFilter(opts.filter ?? '', 'registered_models'));
+    const ast = withFilterErrors(() => parseModelFilter(opts.filter ?? '', 'registered_models'));
     let list = this.experiments.list(opts.viewType).map((r) => this.experiments.toJson(r));
     list = list.filter((e) =>
       ast.clauses.every((c) => (c.entity === 'tag' ? matchString(e.tags.find((t) => t.key === c.key)?.value, c) : matchString(e.name, c))),
@@ -106,8 +92,8 @@ export class Tracking {
     total: number;
   } {
     if (opts.maxResults > 50_000) throw invalidParam(`Invalid value ${opts.maxResults} for parameter 'max_results' supplied. It must be at most 50000, but got value ${opts.maxResults}`);
-    const filter = syntax(() => parseFilter(opts.filter ?? ''));
-    const orderBy = syntax(() => parseOrderBy(opts.orderBy ?? []));
+    const filter = withFilterErrors(() => parseFilter(opts.filter ?? ''));
+    const orderBy = withFilterErrors(() => parseOrderBy(opts.orderBy ?? []));
     const ids = opts.experimentIds.map((id) => {
       if (!/^\d{1,18}$/.test(id)) throw invalidParam(`Invalid experiment ID: '${id}'`);
       return Number(id);

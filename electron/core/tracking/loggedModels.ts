@@ -1,3 +1,4 @@
+import { withFilterErrors } from './errors';
 import { randomUUID } from 'node:crypto';
 import { FilterSyntaxError, tokenizeFilter, type FilterToken } from '../../../shared/lib/mlflowFilter';
 import type { EngineContext } from '../context';
@@ -338,19 +339,6 @@ const normOrderBy = (o: LoggedModelOrderBy[]): LoggedModelOrderBy[] =>
     ...(x.dataset_digest ? { dataset_digest: x.dataset_digest } : {}),
   }));
 
-function syntax<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof FilterSyntaxError) {
-      const err = invalidParam(e.message);
-      Object.assign(err.details as Record<string, unknown>, { position: e.position, length: e.length });
-      throw err;
-    }
-    throw e;
-  }
-}
-
 /**
  * MLflow 3 logged models (`logged-models/*`, `runs/outputs`): models logged to an experiment with their own id,
  * artifact location, status, params, tags and metrics, soft-deleted like runs.
@@ -601,7 +589,7 @@ export class LoggedModelsService {
       throw invalidParam('The page token does not match this search: experiment_ids, filter and order_by must be the same as in the request that returned it.');
     }
     const offset = state?.offset ?? 0;
-    const clauses = syntax(() => parseLoggedModelFilter(filterSrc));
+    const clauses = withFilterErrors(() => parseLoggedModelFilter(filterSrc));
 
     const params: SqlParam[] = [...ids, 'active'];
     const where = [`lm.experiment_id IN (${ids.map(() => '?').join(', ')})`, 'lm.lifecycle_stage = ?'];
