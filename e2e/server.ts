@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,9 +14,14 @@ export interface ServeProcess {
 const root = path.resolve(__dirname, '..');
 
 /** Starts the real `mldesk serve` CLI on a free port with an isolated home + data dir. */
-export async function startServe(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+export async function startServe(
+  extraArgs: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+  prepare?: (dirs: { home: string; dataDir: string }) => void,
+): Promise<ServeProcess> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mldesk-e2e-'));
   const dataDir = path.join(home, 'data');
+  prepare?.({ home, dataDir });
   const proc = spawn(process.execPath, [path.join(root, 'bin', 'mldesk.js'), 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], {
     env: { ...process.env, HOME: home, MLDESK_TOKEN: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,4 +59,11 @@ export async function startServe(extraArgs: string[] = [], env: NodeJS.ProcessEn
       fs.rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs the real CLI synchronously (e.g. `mldesk demo`) before a server starts on the same data dir. */
+export function cli(args: string[], env: NodeJS.ProcessEnv = {}): string {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'mldesk.js'), ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 180_000 });
+  if (r.status !== 0) throw new Error(`mldesk ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
 }

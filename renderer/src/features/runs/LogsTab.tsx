@@ -20,7 +20,7 @@ const sameLine = (a: LogLine, b: LogLine) => a.at === b.at && a.stream === b.str
  * Live output of a launched run: the last lines from `launcher.tail`, then every `launcher.output`
  * for this run. Follows the end unless the user scrolled up; stderr is tinted.
  */
-export function LogsTab({ runId, running }: { runId: string; running: boolean }) {
+export function LogsTab({ runId, running, compact = false, onExpand }: { runId: string; running: boolean; compact?: boolean; onExpand?: () => void }) {
   const [lines, setLines] = useState<Shown[]>([]);
   const [total, setTotal] = useState(0);
   const [status, setStatus] = useState<Status>({ kind: 'loading' });
@@ -46,9 +46,14 @@ export function LogsTab({ runId, running }: { runId: string; running: boolean })
       if (!followRef.current) setUnseen((n) => n + more.length);
     };
     // Subscribe first so nothing printed while the tail is in flight is lost; de-duplicate the overlap.
+    // Lines the tail already returned can still arrive as events afterwards (SSE and the RPC race):
+    // drop anything not newer than the tail's last line unless the tail lacks it.
+    let watermark = -Infinity;
+    let atWatermark: LogLine[] = [];
+    const fresh = (ls: readonly LogLine[]) => ls.filter((l) => l.at > watermark || (l.at === watermark && !atWatermark.some((x) => sameLine(x, l))));
     const off = subscribe('launcher.output', (p) => {
       if (p.run_id !== runId) return;
-      if (tailDone) append(p.lines);
+      if (tailDone) append(fresh(p.lines));
       else buffered = buffered.concat(p.lines);
     });
     setLines([]);
@@ -58,12 +63,16 @@ export function LogsTab({ runId, running }: { runId: string; running: boolean })
       (t) => {
         if (!alive) return;
         const last = t.lines[t.lines.length - 1];
-        const fresh = last ? buffered.filter((l) => l.at > last.at || (l.at === last.at && !t.lines.some((x) => sameLine(x, l)))) : buffered;
+        if (last) {
+          watermark = last.at;
+          atWatermark = t.lines.filter((l) => l.at === last.at);
+        }
         tailDone = true;
+        const early = fresh(buffered);
         buffered = [];
         setLines(number(t.lines.slice(-MAX_LINES)));
         setTotal(t.lines.length);
-        append(fresh);
+        append(early);
         setStatus({ kind: 'ready', running: t.running });
       },
       (e: unknown) => {
@@ -108,15 +117,20 @@ export function LogsTab({ runId, running }: { runId: string; running: boolean })
   };
 
   const dropped = total - lines.length;
-  const live = running || (status.kind === 'ready' && status.running);
+  // Live while the run is RUNNING and (once known) the launcher still has its process.
+  const live = running && !(status.kind === 'ready' && !status.running) && status.kind !== 'error';
   const exportLog = () => {
     const text = lines.map((l) => `${new Date(l.at).toISOString()} ${l.stream.padEnd(6)} ${l.text}`).join('\n');
     downloadBlob(new Blob([text], { type: 'text/plain;charset=utf-8' }), `${runId.slice(0, 8)}-output.log`);
   };
 
+  // The overview shows a short console only for runs that have captured output.
+  if (compact && (status.kind !== 'ready' || (lines.length === 0 && !live))) return null;
+
   return (
-    <div className="logs-tab">
+    <div className={`logs-tab${compact ? ' compact' : ''}`}>
       <div className="logs-toolbar">
+        {compact ? <h2 className="logs-title">Output</h2> : null}
         <span className="logs-state">
           {live ? (
             <>
@@ -126,9 +140,9 @@ export function LogsTab({ runId, running }: { runId: string; running: boolean })
             <>
               <Spinner /> Loading output…
             </>
-          ) : (
+          ) : status.kind === 'ready' ? (
             <span className="muted">Process ended</span>
-          )}
+          ) : null}
         </span>
         <span className="muted small">
           {lines.length} line{lines.length === 1 ? '' : 's'}
@@ -140,10 +154,16 @@ export function LogsTab({ runId, running }: { runId: string; running: boolean })
             ↓ Follow{unseen > 0 ? ` (${unseen} new)` : ''}
           </button>
         ) : null}
-        <button type="button" className="button button-xs" onClick={exportLog} disabled={lines.length === 0}>
-          <DownloadIcon width={12} height={12} />
-          Save
-        </button>
+        {compact && onExpand ? (
+          <button type="button" className="button button-xs" onClick={onExpand}>
+            Open logs
+          </button>
+        ) : (
+          <button type="button" className="button button-xs" onClick={exportLog} disabled={lines.length === 0}>
+            <DownloadIcon width={12} height={12} />
+            Save
+          </button>
+        )}
       </div>
       {status.kind === 'error' && lines.length === 0 ? (
         <div className="tab-empty" data-testid="run-logs" data-state="unavailable">

@@ -16,7 +16,7 @@ interface Series {
 /** Requests about one point per pixel; refetches when the width changes by more than this factor. */
 const WIDTH_SLACK = 1.25;
 
-function MetricCard({ runId, metricKey, latest }: { runId: string; metricKey: string; latest: number | undefined }) {
+function MetricCard({ runId, metricKey, latest }: { runId: string; metricKey: string; latest: number | null | undefined }) {
   const version = useRunDetail((s) => s.metricVersions[metricKey] ?? 0);
   const [series, setSeries] = useState<Series | null>(null);
   const [error, setError] = useState<string | null>(null);

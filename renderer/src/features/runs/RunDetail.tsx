@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import { RefreshIcon, TrashIcon } from '../../app/icons';
 import { useReadyWhen } from '../../app/ready';
@@ -11,10 +11,12 @@ import { useRunDetail, useRunDetailSync } from './detailStore';
 import { formatDuration, runDurationMs } from './format';
 import { ArrowLeftIcon, RestoreIcon, StopIcon } from './icons';
 import { LogsTab } from './LogsTab';
-import { MetricsTab } from './MetricsTab';
 import { RunOverview } from './RunOverview';
 import { StatusBadge } from './StatusBadge';
 import { useExperiments } from './store';
+
+// recharts is heavy: load it with the first chart, not with the runs table.
+const MetricsTab = lazy(() => import('./MetricsTab').then((m) => ({ default: m.MetricsTab })));
 
 const TABS = [
   { id: 'overview', label: 'Overview' },
@@ -184,8 +186,18 @@ export function RunDetail({ runId, onClose }: { runId: string; onClose: () => vo
         </div>
       </header>
       <div className="run-detail-body" role="tabpanel" data-tab={tab}>
-        {tab === 'overview' ? <RunOverview run={run} experimentName={experimentName} now={now} /> : null}
-        {tab === 'metrics' ? <MetricsTab run={run} /> : null}
+        {tab === 'overview' ? <RunOverview run={run} experimentName={experimentName} now={now} onOpenLogs={() => setQuery({ tab: 'logs' })} /> : null}
+        {tab === 'metrics' ? (
+          <Suspense
+            fallback={
+              <div className="page-loading">
+                <Spinner label="Loading charts" size={16} />
+              </div>
+            }
+          >
+            <MetricsTab run={run} />
+          </Suspense>
+        ) : null}
         {tab === 'artifacts' ? <ArtifactsTab runId={runId} artifactUri={info.artifact_uri} /> : null}
         {tab === 'logs' ? <LogsTab runId={runId} running={running} /> : null}
       </div>

@@ -5,6 +5,8 @@ import { shortOid } from '../../lib/format';
 import { compareKeys } from './columns';
 import { CopyButton } from './CopyButton';
 import { formatDateTime, formatDuration, formatMetric, runDurationMs } from './format';
+import { LogsTab } from './LogsTab';
+import { shellJoin } from './shellSplit';
 
 function Field({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
   return (
@@ -16,6 +18,23 @@ function Field({ label, children, testId }: { label: string; children: ReactNode
 }
 
 const none = <span className="muted">—</span>;
+
+/** `mldesk.command` may be a JSON argv (`["node","train.mjs"]`) or a plain command line. */
+function commandText(raw: string | undefined): string | undefined {
+  if (!raw) return raw;
+  if (raw.startsWith('[')) {
+    try {
+      const v = JSON.parse(raw) as unknown;
+      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return shellJoin(v);
+    } catch {
+      /* plain text */
+    }
+  }
+  return raw;
+}
+
+const truthy = (v: string | undefined) => v !== undefined && ['true', '1', 'yes'].includes(v.trim().toLowerCase());
+const falsy = (v: string | undefined) => v !== undefined && ['false', '0', 'no'].includes(v.trim().toLowerCase());
 
 /** `{"uri": "data/train.csv"}` → `data/train.csv`; anything else as is. */
 function datasetSource(source: string): string {
@@ -70,7 +89,7 @@ function KeyValueTable({ rows, testId, rowTestId, empty, label }: { rows: readon
 }
 
 /** Info, lineage, datasets, params, tags and latest metrics of one run. */
-export function RunOverview({ run, experimentName, now }: { run: Run; experimentName: string | undefined; now: number }) {
+export function RunOverview({ run, experimentName, now, onOpenLogs }: { run: Run; experimentName: string | undefined; now: number; onOpenLogs: () => void }) {
   const { info, data, inputs } = run;
   const tags = useMemo(() => new Map(data.tags.map((t) => [t.key, t.value])), [data.tags]);
   const [showSystemTags, setShowSystemTags] = useState(false);
@@ -84,7 +103,7 @@ export function RunOverview({ run, experimentName, now }: { run: Run; experiment
   const commit = tags.get('mlflow.source.git.commit');
   const dirty = tags.get('mldesk.git.dirty');
   const source = tags.get('mlflow.source.name');
-  const command = tags.get('mldesk.command');
+  const command = commandText(tags.get('mldesk.command'));
   const branch = tags.get('mlflow.source.git.branch');
   const repo = tags.get('mlflow.source.git.repoURL');
   const duration = runDurationMs(info, now);
@@ -137,11 +156,11 @@ export function RunOverview({ run, experimentName, now }: { run: Run; experiment
                   <code className="commit-oid" title={commit}>
                     {shortOid(commit)}
                   </code>
-                  {dirty === 'true' ? (
+                  {truthy(dirty) ? (
                     <span className="badge badge-warn" title="The working tree had uncommitted changes when the run started" data-testid="run-git-dirty">
                       dirty
                     </span>
-                  ) : dirty === 'false' ? (
+                  ) : falsy(dirty) ? (
                     <span className="badge badge-ok" title="No uncommitted changes when the run started" data-testid="run-git-clean">
                       clean
                     </span>
@@ -203,6 +222,10 @@ export function RunOverview({ run, experimentName, now }: { run: Run; experiment
           )}
         </section>
       </div>
+
+      <section className="overview-output" aria-label="Output">
+        <LogsTab runId={info.run_id} running={info.status === 'RUNNING'} compact onExpand={onOpenLogs} />
+      </section>
 
       <div className="overview-grid">
         <section aria-labelledby="run-params-title">

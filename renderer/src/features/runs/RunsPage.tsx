@@ -16,6 +16,7 @@ import { FilterBox, type FilterBoxHandle } from './FilterBox';
 import { numberFormat } from './format';
 import { NewExperimentDialog } from './NewExperimentDialog';
 import { NewRunDialog, type NewRunDefaults } from './NewRunDialog';
+import { useRunDetail } from './detailStore';
 import { RunDetail } from './RunDetail';
 import { buildColumns } from './runColumns';
 import { RunsEmpty } from './RunsEmpty';
@@ -79,7 +80,6 @@ function RunsView({
   useEffect(() => {
     void useRuns.getState().load(query);
   }, [query]);
-  useRunsLive(experimentId);
 
   // Columns: the saved choice for this experiment, else a default from the keys seen.
   const keys = useMemo(() => collectKeys(rows), [rows]);
@@ -173,9 +173,11 @@ function RunsView({
           </button>
         </div>
       </header>
-      <div className="runs-filter-row">
-        <FilterBox ref={filterRef} value={filter} onApply={(f) => setQuery({ q: f || null })} />
-      </div>
+      {isEmpty ? null : (
+        <div className="runs-filter-row">
+          <FilterBox ref={filterRef} value={filter} onApply={(f) => setQuery({ q: f || null })} />
+        </div>
+      )}
       <div className={`runs-body-wrap${stale ? ' stale' : ''}`}>
         {!loaded && !error ? (
           <div className="page-loading">
@@ -236,10 +238,21 @@ export default function RunsPage() {
   const trackingUri = useTrackingUri();
   const experiments = useExperiments((s) => s.experiments);
   const loaded = useExperiments((s) => s.loaded);
+  const expError = useExperiments((s) => s.error);
   const expParam = useQueryParam('exp');
   const runParam = useQueryParam('run');
   const [dialog, setDialog] = useState<DialogState>(null);
-  useReadyWhen(loaded && experiments.length === 0);
+  useReadyWhen(loaded && (experiments.length === 0 || expError !== null));
+  // Live table updates stay on while a run is open, so coming back needs no reload…
+  useRunsLive(expParam ?? null);
+  // …but after leaving the section the cached rows may be stale: refetch on the next visit.
+  useEffect(() => () => useRuns.getState().invalidate(), []);
+
+  // A run link without its experiment: fill it in once the run is known (selects it in the list).
+  const runExperiment = useRunDetail((s) => (runParam && s.runId === runParam ? s.run?.info.experiment_id : undefined));
+  useEffect(() => {
+    if (!expParam && runExperiment !== undefined) setQuery({ exp: runExperiment });
+  }, [expParam, runExperiment]);
 
   // No experiment in the URL: pick the most recently active one.
   const first = experiments[0]?.experiment_id;

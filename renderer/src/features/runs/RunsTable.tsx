@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
 import type { RunRow } from '../../../../shared/contract';
 import { Spinner } from '../../ui/Spinner';
 import { sameSortTarget, type SortEntity, type SortSpec } from './columns';
@@ -26,6 +26,10 @@ interface Props {
   scrollKey: string;
   selectedId: string | null;
 }
+
+const cellClass = (base: string, c: RunColumn): string =>
+  `${base}${c.align === 'right' ? ' right' : ''}${c.stickyLeft !== undefined ? ' sticky' : ''}${c.stickyEdge ? ' sticky-edge' : ''}`;
+const cellStyle = (c: RunColumn): CSSProperties => (c.stickyLeft !== undefined ? { width: c.width, left: c.stickyLeft } : { width: c.width });
 
 /** One second UI clock, only while some visible run is running (durations tick; no data is fetched). */
 function useNow(active: boolean): number {
@@ -75,7 +79,7 @@ const Row = memo(function Row({
       onKeyDown={(e) => onKey(e, index, info.run_id)}
     >
       {columns.map((c) => (
-        <div key={c.id} role="cell" className={`runs-cell${c.align === 'right' ? ' right' : ''}`} style={{ width: c.width }} title={c.title?.(row)}>
+        <div key={c.id} role="cell" className={cellClass('runs-cell', c)} style={cellStyle(c)} title={c.title?.(row)}>
           {c.render(row, now)}
         </div>
       ))}
@@ -116,8 +120,8 @@ export function RunsTable({ rows, columns, sort, onSort, onOpen, hasMore, loadin
   // Restore the scroll position (coming back from a run); save it as the user scrolls.
   useLayoutEffect(() => {
     const el = scrollRef.current;
-    const saved = scrollMemory.get(scrollKey);
-    if (el && saved) el.scrollTop = saved;
+    // A new query (sort, filter) starts at the top unless we have been here before.
+    if (el) el.scrollTop = scrollMemory.get(scrollKey) ?? 0;
   }, [scrollKey]);
   useEffect(() => {
     const el = scrollRef.current;
@@ -145,7 +149,11 @@ export function RunsTable({ rows, columns, sort, onSort, onOpen, hasMore, loadin
     if (target < 0) return;
     e.preventDefault();
     virtualizer.scrollToIndex(target, { align: 'auto' });
-    requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLElement>(`[data-index="${target}"]`)?.focus({ preventScroll: true }));
+    const find = () => scrollRef.current?.querySelector<HTMLElement>(`[data-index="${target}"]`);
+    const el = find();
+    // The row is usually rendered already (overscan); otherwise focus it once the scroll has rendered it.
+    if (el) el.focus({ preventScroll: true });
+    else requestAnimationFrame(() => requestAnimationFrame(() => find()?.focus({ preventScroll: true })));
   };
 
   // Rows are memoized: hand them a stable callback that always runs the latest handler.
@@ -169,7 +177,7 @@ export function RunsTable({ rows, columns, sort, onSort, onOpen, hasMore, loadin
         <div className="runs-thead-groups" aria-hidden="true">
           {groups.map((g, i) => (
             <div key={i} className={`runs-thead-group group-${g.group}`} style={{ width: g.width }}>
-              {GROUP_LABEL[g.group]}
+              <span className="runs-thead-label">{GROUP_LABEL[g.group]}</span>
             </div>
           ))}
         </div>
@@ -178,7 +186,7 @@ export function RunsTable({ rows, columns, sort, onSort, onOpen, hasMore, loadin
             const active = c.sort ? sameSortTarget(sort, c.sort.entity, c.sort.key) : false;
             const dir = active && sort ? (sort.desc ? 'descending' : 'ascending') : undefined;
             return (
-              <div key={c.id} role="columnheader" aria-sort={dir} className={`runs-th group-${c.group}${c.align === 'right' ? ' right' : ''}`} style={{ width: c.width }}>
+              <div key={c.id} role="columnheader" aria-sort={dir} className={cellClass(`runs-th group-${c.group}`, c)} style={cellStyle(c)}>
                 {c.sort ? (
                   <button
                     type="button"

@@ -120,7 +120,8 @@ function sortValue(row: RunRow, o: OrderByItem): { v: Sortable; nan: boolean } {
     case 'metric': {
       const m = row.metrics[o.key];
       if (!m) return { v: null, nan: false };
-      return Number.isNaN(m.value) ? { v: null, nan: true } : { v: m.value, nan: false };
+      // NaN / ±Infinity arrive as null (JSON); the server ranks them like NaN.
+      return m.value === null || !Number.isFinite(m.value) ? { v: null, nan: true } : { v: m.value, nan: false };
     }
     case 'param':
       return { v: row.params[o.key] ?? null, nan: false };

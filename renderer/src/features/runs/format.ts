@@ -24,9 +24,13 @@ export function runDurationMs(info: { start_time?: number | undefined; end_time?
   return null;
 }
 
-/** Metric values: integers as is, otherwise up to 5 significant digits; tiny/huge in exponent form. */
+/**
+ * Metric values: integers as is, otherwise up to 5 significant digits; tiny/huge in exponent form.
+ * The engine sends NaN and ±Infinity as JSON null: shown as "non-finite".
+ */
 export function formatMetric(v: number | null | undefined): string {
-  if (v === null || v === undefined) return '';
+  if (v === undefined) return '';
+  if (v === null) return 'non-finite';
   if (Number.isNaN(v)) return 'NaN';
   if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);

@@ -13,6 +13,10 @@ export interface RunColumn {
   label: string;
   width: number;
   align?: 'right';
+  /** Pinned while scrolling sideways: left offset in px. */
+  stickyLeft?: number;
+  /** The last pinned column (draws the divider). */
+  stickyEdge?: boolean;
   /** Server-side sort target (absent: not sortable). */
   sort?: { entity: SortEntity; key: string };
   /** `now` drives live durations of running runs. */
@@ -29,6 +33,7 @@ export const BASE_COLUMNS: readonly RunColumn[] = [
     group: 'run',
     label: 'Status',
     width: 104,
+    stickyLeft: 0,
     sort: { entity: 'attributes', key: 'status' },
     render: (r) => <StatusBadge status={r.info.status} deleted={r.info.lifecycle_stage === 'deleted'} />,
     csv: (r) => r.info.status,
@@ -38,6 +43,8 @@ export const BASE_COLUMNS: readonly RunColumn[] = [
     group: 'run',
     label: 'Run name',
     width: 200,
+    stickyLeft: 104,
+    stickyEdge: true,
     sort: { entity: 'attributes', key: 'run_name' },
     render: (r) => (
       <span className={`run-name${r.info.lifecycle_stage === 'deleted' ? ' run-name-deleted' : ''}`}>{r.info.run_name || <span className="muted">{r.info.run_id.slice(0, 8)}</span>}</span>

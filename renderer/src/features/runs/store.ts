@@ -99,6 +99,8 @@ interface RunsState {
   /** Re-reads the given runs and merges them into the table (live updates). */
   refreshRuns(ids: readonly string[]): Promise<void>;
   clearFilterError(): void;
+  /** Forget which query is loaded so the next load() refetches (live updates stop while the page is away). */
+  invalidate(): void;
 }
 
 let runsSeq = 0;
@@ -224,19 +226,10 @@ export const useRuns = create<RunsState>((set, get) => ({
     const cmp = rowComparator(query.orderBy);
     const { nextPageToken } = get();
     let rows = [...get().rows];
-    let total = get().total;
     for (const id of ids) {
       const i = rows.findIndex((r) => r.info.run_id === id);
       const row = byId.get(id);
-      if (i >= 0) {
-        rows.splice(i, 1);
-        if (!row) {
-          total = Math.max(0, total - 1);
-          continue;
-        }
-      } else if (row) {
-        total++;
-      }
+      if (i >= 0) rows.splice(i, 1);
       if (!row) continue;
       // Place it where the server would; past the loaded range it belongs to a page not fetched yet.
       let at = rows.findIndex((r) => cmp(row, r) < 0);
@@ -247,11 +240,16 @@ export const useRuns = create<RunsState>((set, get) => ({
       rows.splice(at, 0, row);
     }
     if (rows.length === get().rows.length && rows.every((r, k) => r === get().rows[k])) rows = get().rows as RunRow[];
-    set({ rows, total });
+    // With every page loaded the count is exact; otherwise keep the server's figure.
+    set({ rows, ...(nextPageToken ? {} : { total: rows.length }) });
   },
 
   clearFilterError() {
     if (get().filterError) set({ filterError: null });
+  },
+
+  invalidate() {
+    set({ requested: '' });
   },
 }));
 
