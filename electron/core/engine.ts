@@ -11,6 +11,9 @@ import { trackingHandlers } from './tracking/handlers';
 import { Launcher, type LauncherOptions } from './projects/launcher';
 import { RegistryService } from './registry';
 import { LoggedModelsService } from './tracking/loggedModels';
+import { LodCache } from './tracking/lod';
+import { compareHandlers } from './tracking/compare';
+import { SavedViews } from './tracking/views';
 
 export type Handlers = {
   [N in MethodName]: (input: ParsedInput<N>) => Promise<Output<N>> | Output<N>;
@@ -30,6 +33,8 @@ export class Engine {
   readonly launcher: Launcher;
   readonly registry: RegistryService;
   readonly loggedModels: LoggedModelsService;
+  readonly lod: LodCache;
+  readonly views: SavedViews;
   readonly handlers: Handlers;
 
   constructor(opts: EngineOptions) {
@@ -50,6 +55,8 @@ export class Engine {
     this.tracking = new Tracking(this.ctx);
     this.registry = new RegistryService(this.ctx);
     this.loggedModels = new LoggedModelsService(this.ctx);
+    this.lod = new LodCache(this.ctx, this.tracking.runs.metrics);
+    this.views = new SavedViews(this.ctx, this.tracking.experiments);
     this.launcher = new Launcher(this.ctx, this.tracking, this.projects, opts.launcher);
     const ctx = this.ctx;
     this.handlers = {
@@ -70,6 +77,10 @@ export class Engine {
       'projects.remove': ({ id }) => this.projects.remove(id),
       'projects.createDemo': (i) => createDemoProject(this, i.path, 'background'),
       ...trackingHandlers(this.ctx, this.tracking),
+      ...compareHandlers(this.tracking, this.lod),
+      'views.list': ({ experimentId }) => this.views.list(experimentId),
+      'views.save': ({ experimentId, name, state }) => this.views.save(experimentId, name, state),
+      'views.delete': ({ id }) => this.views.delete(id),
       'launcher.start': (i) => this.launcher.start(i),
       'launcher.stop': ({ runId }) => this.launcher.stop(runId),
       'launcher.list': () => this.launcher.list(),
@@ -107,6 +118,7 @@ export class Engine {
   /** Stops launched processes, then closes the store. */
   async close(): Promise<void> {
     await this.launcher.closeAll();
+    this.lod.close();
     this.ctx.store.close();
   }
 }

@@ -3,6 +3,8 @@ import { appMethods, appTopics } from './app';
 import { projectsMethods, projectsTopics } from './projects';
 import { trackingMethods, trackingTopics } from './tracking';
 import { launcherMethods, launcherTopics } from './launcher';
+import { compareMethods } from './compare';
+import { viewsMethods, viewsTopics } from './views';
 import type { MethodDef, TopicDef } from './define';
 
 /** The single source of truth: every method both hosts expose, grouped by feature. */
@@ -11,6 +13,8 @@ export const contract = {
   projects: projectsMethods,
   tracking: trackingMethods,
   launcher: launcherMethods,
+  compare: compareMethods,
+  views: viewsMethods,
 } as const;
 
 export const topics = {
@@ -18,6 +22,7 @@ export const topics = {
   ...projectsTopics,
   ...trackingTopics,
   ...launcherTopics,
+  ...viewsTopics,
 } as const;
 
 export type Contract = typeof contract;
@@ -75,4 +80,6 @@ export * from './app';
 export * from './projects';
 export * from './tracking';
 export * from './launcher';
+export * from './compare';
+export * from './views';
 export { HTTP_RPC_PREFIX, HTTP_EVENTS_PATH } from './bridge';

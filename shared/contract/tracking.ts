@@ -99,6 +99,12 @@ export const trackingMethods = {
     z.object({ runId, path: z.string().min(1).max(4096), maxBytes: z.number().int().min(1).max(5_000_000).default(512 * 1024) }).strict(),
     z.object({ path: z.string(), size: z.number(), kind: z.enum(['text', 'json', 'csv', 'image', 'binary']), mime: z.string(), text: z.string().optional(), base64: z.string().optional(), truncated: z.boolean() }),
   ),
+  setTag: method(
+    'Set a run tag (e.g. mldesk.starred, mldesk.note); same rules as MLflow set-tag.',
+    z.object({ runId, key: z.string().min(1).max(250), value: z.string().max(8000) }).strict(),
+    z.object({ ok: z.literal(true) }),
+  ),
+  deleteTag: method('Delete a run tag.', z.object({ runId, key: z.string().min(1).max(250) }).strict(), z.object({ ok: z.literal(true) })),
   deleteRun: method('Soft-delete a run (restorable).', z.object({ runId }).strict(), z.object({ ok: z.literal(true) })),
   restoreRun: method('Restore a deleted run.', z.object({ runId }).strict(), z.object({ ok: z.literal(true) })),
 };

@@ -198,4 +198,29 @@ export const migrations: Migration[] = [
         PRIMARY KEY (name, alias)) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'comparison: saved views, metric level-of-detail',
+    sql: `
+      CREATE TABLE saved_views (
+        id            TEXT PRIMARY KEY,
+        experiment_id INTEGER NOT NULL REFERENCES experiments(experiment_id) ON DELETE CASCADE,
+        name          TEXT NOT NULL,
+        state         TEXT NOT NULL,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        UNIQUE (experiment_id, name)
+      );
+      -- M4 summary of a whole (run, key) series, valid while n equals latest_metrics.count.
+      CREATE TABLE metric_lod (
+        run_uuid   TEXT NOT NULL REFERENCES runs(run_uuid) ON DELETE CASCADE,
+        key        TEXT NOT NULL,
+        n          INTEGER NOT NULL,
+        steps      BLOB NOT NULL,
+        timestamps BLOB NOT NULL,
+        vals       BLOB NOT NULL,
+        PRIMARY KEY (run_uuid, key)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -73,6 +73,14 @@ export function trackingHandlers(ctx: EngineContext, tracking: Tracking): Tracki
         fs.closeSync(fd);
       }
     },
+    'tracking.setTag': ({ runId, key, value }) => {
+      tracking.runs.logBatch(runId, { tags: [{ key, value }] });
+      return { ok: true as const };
+    },
+    'tracking.deleteTag': ({ runId, key }) => {
+      tracking.runs.deleteTag(runId, key);
+      return { ok: true as const };
+    },
     'tracking.deleteRun': ({ runId }) => {
       tracking.runs.setLifecycle(runId, 'deleted');
       return { ok: true as const };

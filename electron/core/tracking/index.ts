@@ -111,6 +111,14 @@ export class Tracking {
     return { runs: this.runs.rows(r.runIds), total: r.total, ...(r.nextPageToken ? { nextPageToken: r.nextPageToken } : {}) };
   }
 
+  /** Metric keys of the given runs with how many of them log each. */
+  runKeyCounts(runIds: string[]): Array<{ key: string; runs: number }> {
+    if (runIds.length === 0) return [];
+    return this.ctx.store.db
+      .prepare(`SELECT key, count(*) AS runs FROM latest_metrics WHERE run_uuid IN (${runIds.map(() => '?').join(',')}) GROUP BY key`)
+      .all(...runIds) as Array<{ key: string; runs: number }>;
+  }
+
   /** Local folder holding a run's artifacts. */
   runArtifactDir(runId: string): string {
     const row = this.runs.row(runId);

@@ -16,8 +16,8 @@ export interface Series {
 const MERGE_AT = 64;
 const SMALL_CHUNK = 4096;
 
-const toBlob = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-function fromBlob(b: Buffer): Float64Array {
+export const toBlob = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+export function fromBlob(b: Buffer): Float64Array {
   // Copy: a Buffer from SQLite may not be 8-byte aligned.
   const out = new Float64Array(b.byteLength / 8);
   new Uint8Array(out.buffer).set(b);

@@ -221,6 +221,7 @@ export class Runs {
         for (const p of list) if (p.step > maxStep) maxStep = p.step;
       }
     }).immediate();
+    if (params.length > 0 || tags.length > 0) this.changed(runId);
     if (points.size > 0) {
       this.ctx.events.publish('tracking.metricsLogged', {
         run_id: runId,
