@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { MldeskError } from '../../../shared/contract/errors';
+import { dataError, type DataSource } from './source';
+
+/** SQL string literal (DuckDB): single quotes doubled. */
+export const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+/** SQL identifier. */
+export const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/**
+ * One DuckDB per engine for data work. It reads CSV / Parquet / JSONL in a streaming, out-of-core way
+ * (spilling to `<dataDir>/duckdb-tmp`), so files far larger than memory can be profiled and diffed.
+ */
+export class Duck {
+  private conn: Promise<DuckDBConnection> | null = null;
+  private instance: DuckDBInstance | null = null;
+  constructor(private readonly tmpDir: string) {}
+
+  private connection(): Promise<DuckDBConnection> {
+    this.conn ??= (async () => {
+      fs.mkdirSync(this.tmpDir, { recursive: true });
+      this.instance = await DuckDBInstance.create(':memory:', {
+        temp_directory: this.tmpDir,
+        memory_limit: process.env.MLDESK_DUCKDB_MEMORY ?? '2GB',
+        threads: String(Math.max(1, Number(process.env.MLDESK_DUCKDB_THREADS ?? 2))),
+      });
+      return this.instance.connect();
+    })();
+    return this.conn;
+  }
+
+  async all<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const c = await this.connection();
+    const r = await c.runAndReadAll(sql, params as never);
+    return r.getRowObjectsJS() as T[];
+  }
+
+  async run(sql: string, params: unknown[] = []): Promise<void> {
+    const c = await this.connection();
+    await c.run(sql, params as never);
+  }
+
+  close(): void {
+    try {
+      this.instance?.closeSync?.();
+    } catch {
+      // closing is best effort
+    }
+    this.conn = null;
+    this.instance = null;
+  }
+}
+
+/**
+ * The table expression reading a source. CSV is read with our sniffed dialect, every column as text and
+ * strict_mode on, so ragged rows and broken quotes fail with a line number instead of being "fixed" silently.
+ */
+export function scan(src: DataSource, typed = false): string {
+  const f = lit(src.file);
+  switch (src.format) {
+    case 'parquet':
+      return `read_parquet(${f})`;
+    case 'jsonl':
+      return `read_json(${f}, format = 'newline_delimited')`;
+    case 'csv': {
+      const d = src.csv!;
+      const common = `delim = ${lit(d.delimiter)}, quote = '"', escape = '"', header = true, strict_mode = true, null_padding = false`;
+      if (typed) return `read_csv(${f}, ${common}, auto_detect = true, sample_size = 20480)`;
+      const cols = d.columns.map((c) => `${lit(c)}: 'VARCHAR'`).join(', ');
+      return `read_csv(${f}, ${common}, auto_detect = false, columns = {${cols}})`;
+    }
+  }
+}
+
+/** Turns DuckDB's reader errors into "file: line N: problem". */
+export function readError(src: DataSource, e: unknown): MldeskError {
+  if (e instanceof MldeskError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  const line = /CSV Error on Line: (\d+)/.exec(msg)?.[1];
+  const cols = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(msg);
+  let problem: string;
+  if (cols) problem = `ragged row: expected ${cols[1]} fields, found ${cols[2]}`;
+  else if (/unterminated quote/i.test(msg)) problem = 'unterminated quoted field';
+  else if (/Invalid unicode|not utf-8/i.test(msg)) problem = 'invalid UTF-8 byte sequence';
+  else if (/Malformed JSON|JSON/i.test(msg) && src.format === 'jsonl') problem = `malformed JSON: ${msg.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, '')}`;
+  else if (/No magic bytes|parquet/i.test(msg) && src.format === 'parquet') problem = `unreadable Parquet: ${msg.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, '')}`;
+  else problem = msg.split('\n').find((l) => l.trim() && !/^CSV Error on Line/.test(l.trim()))?.replace(/^[A-Za-z ]+Error: /, '').trim() ?? msg;
+  return dataError(path.resolve(src.file), problem, line !== undefined ? Number(line) : undefined);
+}

@@ -1,0 +1,146 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { MldeskError } from '../../../shared/contract/errors';
+
+export type DataFormat = 'csv' | 'parquet' | 'jsonl';
+
+export interface CsvDialect {
+  delimiter: string;
+  columns: string[];
+}
+
+export interface DataSource {
+  file: string;
+  format: DataFormat;
+  size: number;
+  csv?: CsvDialect;
+}
+
+const SNIFF_BYTES = 256 * 1024;
+const DELIMITERS = [',', ';', '\t', '|'];
+
+export const dataError = (file: string, problem: string, line?: number) =>
+  new MldeskError('INVALID_INPUT', `${file}${line !== undefined ? `: line ${line}` : ''}: ${problem}`, { file, ...(line !== undefined ? { line } : {}) });
+
+export function formatOf(file: string): DataFormat {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.parquet' || ext === '.pq') return 'parquet';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.csv' || ext === '.tsv' || ext === '.txt') return 'csv';
+  throw dataError(file, `unsupported format "${ext || '(none)'}" — use .csv/.tsv, .parquet or .jsonl`);
+}
+
+/** Splits one CSV record (RFC 4180) from `text` starting at `pos`; returns fields and the next position. */
+function readRecord(text: string, pos: number, delim: string): { fields: string[]; next: number; closed: boolean } {
+  const fields: string[] = [];
+  let field = '';
+  let i = pos;
+  let quoted = false;
+  for (;;) {
+    if (i >= text.length) {
+      fields.push(field);
+      return { fields, next: i, closed: !quoted };
+    }
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+        i++;
+        continue;
+      }
+      field += ch;
+      i++;
+      continue;
+    }
+    if (ch === '"' && field === '') {
+      quoted = true;
+      i++;
+    } else if (ch === delim) {
+      fields.push(field);
+      field = '';
+      i++;
+    } else if (ch === '\n' || ch === '\r') {
+      fields.push(field);
+      const next = ch === '\r' && text[i + 1] === '\n' ? i + 2 : i + 1;
+      return { fields, next, closed: true };
+    } else {
+      field += ch;
+      i++;
+    }
+  }
+}
+
+/** Delimiter = the candidate giving the same field count (> 1) on the most sampled records; header from line 1. */
+export function sniffCsv(file: string, head: string): CsvDialect {
+  let best: { delim: string; score: number; columns: string[] } | null = null;
+  const ext = path.extname(file).toLowerCase();
+  for (const delim of ext === '.tsv' ? ['\t'] : DELIMITERS) {
+    let pos = 0;
+    const counts: number[] = [];
+    let header: string[] = [];
+    while (pos < head.length && counts.length < 50) {
+      const r = readRecord(head, pos, delim);
+      if (r.next >= head.length && counts.length > 0) break; // last, maybe truncated record
+      if (counts.length === 0) header = r.fields;
+      counts.push(r.fields.length);
+      pos = r.next;
+    }
+    const n = counts[0] ?? 0;
+    if (n < 2) continue;
+    const score = counts.filter((c) => c === n).length * 100 + n;
+    if (!best || score > best.score) best = { delim, score, columns: header };
+  }
+  if (!best) {
+    const first = readRecord(head, 0, ',').fields;
+    return { delimiter: ',', columns: checkHeader(file, first) };
+  }
+  return { delimiter: best.delim, columns: checkHeader(file, best.columns) };
+}
+
+function checkHeader(file: string, cols: string[]): string[] {
+  const names = cols.map((c) => c.replace(/^\uFEFF/, '').trim());
+  names.forEach((c, i) => {
+    if (c === '') throw dataError(file, `header column ${i + 1} has no name`, 1);
+  });
+  const seen = new Set<string>();
+  for (const c of names) {
+    if (seen.has(c)) throw dataError(file, `duplicate column name "${c}" in the header`, 1);
+    seen.add(c);
+  }
+  return names;
+}
+
+/** Checks the file exists, is not empty and is not binary, detects its format and (CSV) dialect. */
+export function openSource(file: string): DataSource {
+  if (!fs.existsSync(file)) throw new MldeskError('NOT_FOUND', `${file}: file does not exist`, { file });
+  const st = fs.statSync(file);
+  if (!st.isFile()) throw dataError(file, 'is not a regular file');
+  const format = formatOf(file);
+  if (st.size === 0) throw dataError(file, 'the file is empty');
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.alloc(Math.min(SNIFF_BYTES, st.size));
+  try {
+    fs.readSync(fd, buf, 0, buf.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (format === 'parquet') {
+    if (buf.subarray(0, 4).toString('latin1') !== 'PAR1') throw dataError(file, 'not a Parquet file (missing PAR1 magic bytes)');
+    return { file, format, size: st.size };
+  }
+  const nul = buf.indexOf(0);
+  if (nul >= 0) {
+    const line = buf.subarray(0, nul).toString('latin1').split('\n').length;
+    throw dataError(file, `binary content (NUL byte at offset ${nul}) — not a text ${format.toUpperCase()} file`, line);
+  }
+  if (format === 'jsonl') return { file, format, size: st.size };
+  const head = buf.toString('utf8');
+  const text = head.trim();
+  if (text === '') throw dataError(file, 'the file has no header row');
+  return { file, format, size: st.size, csv: sniffCsv(file, head) };
+}
