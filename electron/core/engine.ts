@@ -14,6 +14,7 @@ import { LoggedModelsService } from './tracking/loggedModels';
 import { LodCache } from './tracking/lod';
 import { compareHandlers } from './tracking/compare';
 import { SavedViews } from './tracking/views';
+import { DataService } from './data';
 
 export type Handlers = {
   [N in MethodName]: (input: ParsedInput<N>) => Promise<Output<N>> | Output<N>;
@@ -35,6 +36,7 @@ export class Engine {
   readonly loggedModels: LoggedModelsService;
   readonly lod: LodCache;
   readonly views: SavedViews;
+  readonly data: DataService;
   readonly handlers: Handlers;
 
   constructor(opts: EngineOptions) {
@@ -57,6 +59,7 @@ export class Engine {
     this.loggedModels = new LoggedModelsService(this.ctx);
     this.lod = new LodCache(this.ctx, this.tracking.runs.metrics);
     this.views = new SavedViews(this.ctx, this.tracking.experiments);
+    this.data = new DataService(this.ctx, this.projects);
     this.launcher = new Launcher(this.ctx, this.tracking, this.projects, opts.launcher);
     const ctx = this.ctx;
     this.handlers = {
@@ -119,6 +122,7 @@ export class Engine {
   async close(): Promise<void> {
     await this.launcher.closeAll();
     this.lod.close();
+    this.data.close();
     this.ctx.store.close();
   }
 }

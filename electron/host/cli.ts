@@ -4,6 +4,7 @@ import { defaultDataDir, resolveUserPath } from '../core/paths';
 import { VERSION } from '../core/version';
 import { createDemoProject, DEMO_EXPERIMENT, DEMO_RUNS, seedDemoRuns } from '../core/projects/demo';
 import path from 'node:path';
+import { DATA_USAGE, DataUsageError, dataCommand } from './dataCli';
 import { startServer } from './serve';
 import { MldeskError } from '../../shared/contract/errors';
 
@@ -18,6 +19,7 @@ Usage:
   mldesk run [--experiment NAME] [--project DIR] [--name N] [--param k=v ...] [--data-dir DIR] -- <command...>
       Run a command as a tracked run: MLFLOW_TRACKING_URI / MLFLOW_RUN_ID / MLFLOW_EXPERIMENT_ID are set,
       output is captured as artifacts, CPU/RSS (and GPU) are logged as system/* metrics.
+${DATA_USAGE}
   mldesk version
   mldesk help
 
@@ -156,6 +158,8 @@ export async function main(argv: string[]): Promise<number> {
         return await demo(rest);
       case 'run':
         return await runCommand(rest);
+      case 'data':
+        return await dataCommand(rest);
       case 'version':
       case '--version':
       case '-v':
@@ -171,7 +175,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`Unknown command "${cmd}"`);
     }
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof DataUsageError) {
       console.error(`mldesk: ${e.message}\n\n${USAGE}`);
       return 2;
     }

@@ -1,0 +1,153 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import type { DiffResult, FileRef, Profile } from '../../../shared/contract/data';
+import { MldeskError } from '../../../shared/contract/errors';
+import type { EngineContext } from '../context';
+import { author } from '../projects/git';
+import type { ProjectsService } from '../projects/service';
+import { resolveUserPath } from '../paths';
+import { diffSources, type DiffOptions } from './diff';
+import { Duck, ident } from './duck';
+import { sha256File } from './hash';
+import { ProfileCache, profileSource, withTable } from './profile';
+import { openSource } from './source';
+import { checkExpectations, inferExpectations, type Expectations, type ValidationReport } from './validate';
+import { addDataset, cachedFile, checkoutDataset, datasetVersions, listPointers, pointerAt, projectRelative, readPointer } from './versions';
+
+export { addDataset, checkoutDataset, datasetVersions, listPointers } from './versions';
+export type { Expectations, ValidationReport } from './validate';
+
+export const EXPECTATIONS_SUFFIX = '.expectations.json';
+
+/** Data versions, profiles, diffs and validation for projects and plain files. */
+export class DataService {
+  readonly duck: Duck;
+  private readonly profiles: ProfileCache;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly projects: ProjectsService | null,
+  ) {
+    this.duck = new Duck(path.join(ctx.dataDir, 'duckdb-tmp'));
+    this.profiles = new ProfileCache(path.join(ctx.dataDir, 'profiles'));
+  }
+
+  projectDir(projectId: string): string {
+    if (!this.projects) throw new MldeskError('FAILED_PRECONDITION', 'No project service');
+    return this.projects.pathOf(projectId);
+  }
+
+  /** Absolute file (working tree, cached version, or plain path) and its sha256 when known. */
+  async resolve(ref: FileRef): Promise<{ file: string; sha?: string; label: string }> {
+    if ('file' in ref) return { file: resolveUserPath(ref.file), label: ref.file };
+    const dir = this.projectDir(ref.projectId);
+    const rel = projectRelative(dir, ref.path);
+    if (ref.version) {
+      const p = await pointerAt(dir, rel, ref.version);
+      return { file: cachedFile(dir, p), sha: p.sha256, label: `${rel}@${ref.version.slice(0, 8)}` };
+    }
+    return { file: path.join(dir, rel), label: rel };
+  }
+
+  async profileFile(file: string, sha?: string): Promise<Profile> {
+    const src = openSource(file);
+    const digest = sha ?? (await sha256File(file));
+    const hit = this.profiles.get(digest);
+    if (hit) return hit;
+    const p = await profileSource(this.duck, src, digest);
+    this.profiles.put(p);
+    return p;
+  }
+
+  async profile(ref: FileRef): Promise<Profile> {
+    const r = await this.resolve(ref);
+    return this.profileFile(r.file, r.sha);
+  }
+
+  async diffFiles(a: string, b: string, opts: DiffOptions): Promise<DiffResult> {
+    return diffSources(this.duck, openSource(a), openSource(b), opts);
+  }
+
+  async diff(a: FileRef, b: FileRef, opts: DiffOptions): Promise<DiffResult> {
+    const [ra, rb] = [await this.resolve(a), await this.resolve(b)];
+    return this.diffFiles(ra.file, rb.file, opts);
+  }
+
+  async inferFromFile(file: string): Promise<Expectations> {
+    return inferExpectations(await this.profileFile(file));
+  }
+
+  /**
+   * One pass over the data to check: repeated values of unique columns, and exact shares of each numeric
+   * column over the reference's bin edges (for the PSI drift test).
+   */
+  private async tableStats(file: string, exp: Expectations): Promise<{ duplicates: Record<string, number>; shares: Record<string, number[]> }> {
+    const unique = exp.columns.filter((c) => c.unique).map((c) => c.name);
+    const binned = exp.columns.filter((c) => c.drift?.bins);
+    if (unique.length === 0 && binned.length === 0) return { duplicates: {}, shares: {} };
+    return withTable(this.duck, openSource(file), async (table, present) => {
+      const has = (n: string) => present.some((p) => p.name === n);
+      const duplicates: Record<string, number> = {};
+      for (const c of unique.filter(has)) {
+        const [r] = await this.duck.all<{ n: bigint }>(`SELECT count(*) - count(DISTINCT ${ident(c)}) AS n FROM ${table}`);
+        duplicates[c] = Number(r!.n);
+      }
+      const shares: Record<string, number[]> = {};
+      for (const c of binned.filter((x) => has(x.name))) {
+        const col = ident(c.name);
+        const edges = c.drift!.bins!;
+        const bin = edges.map((e) => `(TRY_CAST(${col} AS DOUBLE) >= ${Number(e)})::INTEGER`).join(' + ') || '0';
+        const rows = await this.duck.all<{ b: number; n: bigint }>(`SELECT (${bin}) AS b, count(*) AS n FROM ${table} WHERE ${col} IS NOT NULL GROUP BY b`);
+        const total = rows.reduce((a, r) => a + Number(r.n), 0) || 1;
+        const out = new Array<number>(edges.length + 1).fill(0);
+        for (const r of rows) out[r.b]! += Number(r.n) / total;
+        shares[c.name] = out;
+      }
+      return { duplicates, shares };
+    });
+  }
+
+  async validateFile(file: string, exp: Expectations): Promise<ValidationReport> {
+    const prof = await this.profileFile(file);
+    const stats = await this.tableStats(file, exp);
+    return checkExpectations(exp, prof, stats.duplicates, stats.shares);
+  }
+
+  /** Expectations committed next to a project dataset, if any. */
+  readExpectations(projectDir: string, rel: string): Expectations | null {
+    const f = path.join(projectDir, rel + EXPECTATIONS_SUFFIX);
+    return fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, 'utf8')) as Expectations) : null;
+  }
+
+  async saveExpectations(projectDir: string, rel: string, exp: Expectations): Promise<string> {
+    const fileRel = rel + EXPECTATIONS_SUFFIX;
+    fs.writeFileSync(path.join(projectDir, fileRel), JSON.stringify(exp, null, 2) + '\n');
+    await git.add({ fs, dir: projectDir, filepath: fileRel });
+    return git.commit({ fs, dir: projectDir, author: author(), message: `data: expectations for ${rel}` });
+  }
+
+  datasets(projectId: string) {
+    return listPointers(this.projectDir(projectId));
+  }
+
+  versions(projectId: string, rel: string) {
+    return datasetVersions(this.projectDir(projectId), rel);
+  }
+
+  add(projectId: string, file: string) {
+    return addDataset(this.duck, this.projectDir(projectId), file);
+  }
+
+  checkout(projectId: string, file: string, version: string) {
+    return checkoutDataset(this.projectDir(projectId), file, version);
+  }
+
+  pointer(projectDir: string, rel: string) {
+    return readPointer(projectDir, rel);
+  }
+
+  close(): void {
+    this.duck.close();
+  }
+}

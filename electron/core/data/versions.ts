@@ -1,0 +1,190 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import git from 'isomorphic-git';
+import { MldeskError } from '../../../shared/contract/errors';
+import { author } from '../projects/git';
+import type { Duck } from './duck';
+import { sha256File } from './hash';
+import { columnTypeOf, withTable } from './profile';
+import { openSource, type DataFormat } from './source';
+
+export const POINTER_SUFFIX = '.mldesk';
+
+export interface Pointer {
+  schema: 'mldesk-dataset/1';
+  path: string;
+  format: DataFormat;
+  sha256: string;
+  size: number;
+  rows: number;
+  columns: Array<{ name: string; type: string; sqlType: string }>;
+}
+
+export interface DatasetVersion {
+  commit: string;
+  message: string;
+  author: string;
+  timestamp: number;
+  pointer: Pointer;
+}
+
+/** Project-relative posix path of a file that must live inside the project. */
+export function projectRelative(projectDir: string, file: string): string {
+  const abs = path.resolve(projectDir, file);
+  const rel = path.relative(projectDir, abs);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) throw new MldeskError('INVALID_INPUT', `${abs} is not inside the project ${projectDir}`);
+  const posix = rel.split(path.sep).join('/');
+  if (posix.startsWith('.mldesk/') || posix.startsWith('.git/')) throw new MldeskError('INVALID_INPUT', `${posix} is inside mldesk's or git's own folder`);
+  return posix;
+}
+
+export function cachePath(projectDir: string, sha: string): string {
+  return path.join(projectDir, '.mldesk', 'cache', sha.slice(0, 2), sha.slice(2));
+}
+
+/** Copies `src` into `dest` atomically (temp file in the same folder, then rename): never a partial object. */
+function atomicCopy(src: string, dest: string): void {
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  const tmp = path.join(path.dirname(dest), `.tmp-${randomUUID()}`);
+  try {
+    fs.copyFileSync(src, tmp);
+    fs.renameSync(tmp, dest);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+function ensureIgnored(projectDir: string, rel: string): boolean {
+  const file = path.join(projectDir, '.gitignore');
+  const cur = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const line = `/${rel}`;
+  if (cur.split(/\r?\n/).includes(line)) return false;
+  fs.writeFileSync(file, `${cur}${cur === '' || cur.endsWith('\n') ? '' : '\n'}${line}\n`);
+  return true;
+}
+
+/** Describes a file: strict read (errors name file/line), row count, column types. Throws before anything is written. */
+export async function describeFile(duck: Duck, file: string): Promise<{ format: DataFormat; rows: number; columns: Pointer['columns']; size: number }> {
+  const src = openSource(file);
+  return withTable(duck, src, async (table, cols) => {
+    const rows = Number((await duck.all<{ n: bigint }>(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
+    return { format: src.format, rows, size: src.size, columns: cols.map((c) => ({ name: c.name, type: columnTypeOf(c.type), sqlType: c.type })) };
+  });
+}
+
+/**
+ * `mldesk data add`: snapshot the file into the content-addressed cache (.mldesk/cache, git-ignored) and
+ * commit a small pointer file. The data file itself leaves git's index (it is ignored from now on).
+ */
+export async function addDataset(duck: Duck, projectDir: string, file: string): Promise<{ pointer: Pointer; pointerPath: string; commit: string | null }> {
+  const rel = projectRelative(projectDir, file);
+  const abs = path.join(projectDir, rel);
+  const info = await describeFile(duck, abs);
+  const sha = await sha256File(abs);
+  const cached = cachePath(projectDir, sha);
+  if (!fs.existsSync(cached)) {
+    atomicCopy(abs, cached);
+    if ((await sha256File(cached)) !== sha) {
+      fs.rmSync(cached, { force: true });
+      throw new MldeskError('CONFLICT', `${abs} changed while it was being added; try again`);
+    }
+  }
+  const pointer: Pointer = { schema: 'mldesk-dataset/1', path: rel, format: info.format, sha256: sha, size: info.size, rows: info.rows, columns: info.columns };
+  const pointerRel = rel + POINTER_SUFFIX;
+  const pointerAbs = path.join(projectDir, pointerRel);
+  const before = fs.existsSync(pointerAbs) ? fs.readFileSync(pointerAbs, 'utf8') : null;
+  const text = JSON.stringify(pointer, null, 2) + '\n';
+  fs.writeFileSync(pointerAbs, text);
+  const ignoreChanged = ensureIgnored(projectDir, rel);
+  // Stop tracking the data itself if it was committed before.
+  const tracked = await git.listFiles({ fs, dir: projectDir }).then((f) => f.includes(rel)).catch(() => false);
+  if (tracked) await git.remove({ fs, dir: projectDir, filepath: rel });
+  if (before === text && !ignoreChanged && !tracked) return { pointer, pointerPath: pointerRel, commit: null };
+  await git.add({ fs, dir: projectDir, filepath: pointerRel });
+  if (ignoreChanged) await git.add({ fs, dir: projectDir, filepath: '.gitignore' });
+  const commit = await git.commit({
+    fs,
+    dir: projectDir,
+    author: author(),
+    message: `data: ${before ? 'update' : 'add'} ${rel} (${info.rows.toLocaleString('en')} rows, sha256 ${sha.slice(0, 12)})`,
+  });
+  return { pointer, pointerPath: pointerRel, commit };
+}
+
+export function readPointer(projectDir: string, rel: string): Pointer | null {
+  const f = path.join(projectDir, rel + POINTER_SUFFIX);
+  return fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, 'utf8')) as Pointer) : null;
+}
+
+/** Versions of a dataset = the git history of its pointer file (newest first). */
+export async function datasetVersions(projectDir: string, rel: string): Promise<DatasetVersion[]> {
+  const filepath = rel + POINTER_SUFFIX;
+  let commits: Awaited<ReturnType<typeof git.log>>;
+  try {
+    commits = await git.log({ fs, dir: projectDir, filepath });
+  } catch {
+    return [];
+  }
+  const out: DatasetVersion[] = [];
+  for (const c of commits) {
+    try {
+      const { blob } = await git.readBlob({ fs, dir: projectDir, oid: c.oid, filepath });
+      out.push({
+        commit: c.oid,
+        message: c.commit.message.trim(),
+        author: c.commit.author.name,
+        timestamp: c.commit.author.timestamp * 1000,
+        pointer: JSON.parse(Buffer.from(blob).toString('utf8')) as Pointer,
+      });
+    } catch {
+      // the pointer was deleted in this commit
+    }
+  }
+  return out;
+}
+
+/** Resolves a version (full or abbreviated commit) of a dataset to its pointer. */
+export async function pointerAt(projectDir: string, rel: string, version: string): Promise<Pointer> {
+  const versions = await datasetVersions(projectDir, rel);
+  const v = versions.find((x) => x.commit.startsWith(version));
+  if (!v) throw new MldeskError('NOT_FOUND', `No version ${version} of ${rel} (known: ${versions.map((x) => x.commit.slice(0, 8)).join(', ') || 'none'})`);
+  return v.pointer;
+}
+
+/** Path of a version's content in the cache (NOT_FOUND when the object is not in this clone's cache). */
+export function cachedFile(projectDir: string, p: Pointer): string {
+  const f = cachePath(projectDir, p.sha256);
+  if (!fs.existsSync(f)) throw new MldeskError('NOT_FOUND', `${p.path} @ sha256 ${p.sha256.slice(0, 12)} is not in the cache (${f})`);
+  return f;
+}
+
+/** `mldesk data checkout`: restore a version of the file into the working tree. */
+export async function checkoutDataset(projectDir: string, file: string, version: string): Promise<Pointer> {
+  const rel = projectRelative(projectDir, file);
+  const p = await pointerAt(projectDir, rel, version);
+  atomicCopy(cachedFile(projectDir, p), path.join(projectDir, rel));
+  return p;
+}
+
+/** Every dataset pointer in the project's working tree. */
+export function listPointers(projectDir: string): Pointer[] {
+  const out: Pointer[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (e.name === '.git' || e.name === '.mldesk' || e.name === 'node_modules') continue;
+      const abs = path.join(dir, e.name);
+      if (e.isDirectory()) walk(abs);
+      else if (e.name.endsWith(POINTER_SUFFIX)) {
+        try {
+          out.push(JSON.parse(fs.readFileSync(abs, 'utf8')) as Pointer);
+        } catch {
+          // not ours
+        }
+      }
+    }
+  };
+  walk(projectDir);
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}
