@@ -15,6 +15,7 @@ import { LodCache } from './tracking/lod';
 import { compareHandlers } from './tracking/compare';
 import { SavedViews } from './tracking/views';
 import { DataService } from './data';
+import { dataHandlers } from './data/handlers';
 
 export type Handlers = {
   [N in MethodName]: (input: ParsedInput<N>) => Promise<Output<N>> | Output<N>;
@@ -81,6 +82,7 @@ export class Engine {
       'projects.createDemo': (i) => createDemoProject(this, i.path, 'background'),
       ...trackingHandlers(this.ctx, this.tracking),
       ...compareHandlers(this.tracking, this.lod),
+      ...dataHandlers(this.ctx, this.data),
       'views.list': ({ experimentId }) => this.views.list(experimentId),
       'views.save': ({ experimentId, name, state }) => this.views.save(experimentId, name, state),
       'views.delete': ({ id }) => this.views.delete(id),

@@ -55,7 +55,68 @@ export const diffResult = z.object({
 });
 export type DiffResult = z.infer<typeof diffResult>;
 
+export const pointer = z.object({
+  schema: z.literal('mldesk-dataset/1'),
+  path: z.string(),
+  format: z.enum(['csv', 'parquet', 'jsonl']),
+  sha256: z.string(),
+  size: z.number(),
+  rows: z.number(),
+  columns: z.array(z.object({ name: z.string(), type: z.string(), sqlType: z.string() })),
+});
+export type Pointer = z.infer<typeof pointer>;
+
+export const datasetVersion = z.object({ commit: z.string(), message: z.string(), author: z.string(), timestamp: z.number(), pointer, runs: z.array(z.object({ runId: z.string(), runName: z.string(), experimentId: z.string(), status: z.string() })) });
+export type DatasetVersion = z.infer<typeof datasetVersion>;
+
+export const check = z.object({ name: z.string(), column: z.string().optional(), passed: z.boolean(), message: z.string(), observed: z.unknown().optional(), expected: z.unknown().optional() });
+export const validationReport = z.object({ passed: z.boolean(), checks: z.array(check), failed: z.number() });
+export type ValidationReportT = z.infer<typeof validationReport>;
+
+/** Editable expectations (see electron/core/data/validate.ts). */
+export const expectations = z.object({
+  schema: z.literal('mldesk-expectations/1'),
+  reference: z.object({ sha256: z.string(), rows: z.number() }),
+  rows: z.object({ min: z.number().int().min(0), max: z.number().int().min(0) }),
+  columns: z.array(
+    z.object({
+      name: z.string().min(1),
+      type: z.string(),
+      maxMissing: z.number().min(0).max(1),
+      range: z.object({ min: z.number(), max: z.number() }).optional(),
+      categories: z.array(z.string()).optional(),
+      unique: z.boolean().optional(),
+      drift: z.object({ psiMax: z.number().positive(), bins: z.array(z.number()).optional(), refShares: z.array(z.number()), categories: z.array(z.string()).optional() }).optional(),
+    }),
+  ),
+});
+
+const projectFile = z.object({ projectId: z.string().min(8).max(64), path: z.string().min(1).max(4096) }).strict();
+
 export const dataMethods = {
+  datasets: method(
+    'Dataset pointers of a project (working tree) with their version count.',
+    z.object({ projectId: z.string().min(8).max(64) }).strict(),
+    z.array(pointer.extend({ versions: z.number(), hasExpectations: z.boolean() })),
+  ),
+  versions: method('Versions of a dataset (git history of its pointer) with the runs that used each.', projectFile, z.array(datasetVersion)),
+  add: method(
+    'Snapshot a file into the content-addressed cache and commit its pointer ("Add dataset").',
+    projectFile,
+    z.object({ pointer, pointerPath: z.string(), commit: z.string().nullable() }),
+  ),
+  checkout: method('Restore a version of a dataset into the working tree.', projectFile.extend({ version: z.string().regex(/^[0-9a-f]{4,40}$/) }), pointer),
+  expectations: method(
+    'The committed expectations of a dataset, or ones inferred from a reference version when none are committed.',
+    projectFile.extend({ version: z.string().regex(/^[0-9a-f]{4,40}$/).optional() }),
+    z.object({ expectations, committed: z.boolean() }),
+  ),
+  saveExpectations: method('Commit edited expectations next to the dataset.', projectFile.extend({ expectations }), z.object({ commit: z.string() })),
+  validate: method(
+    'Validate a file or version against the dataset’s expectations (committed, or inferred from `reference`).',
+    z.object({ target: fileRef, expectations: expectations.optional(), reference: fileRef.optional() }).strict(),
+    validationReport,
+  ),
   profile: method('Profile of a data file (per-column stats, quantiles, histograms/top values), cached by content hash.', z.object({ ref: fileRef }).strict(), profile),
   diff: method(
     'Schema, row and stats diff of two files or versions; keyed (--key) or as row multisets.',

@@ -5,6 +5,7 @@ import { trackingMethods, trackingTopics } from './tracking';
 import { launcherMethods, launcherTopics } from './launcher';
 import { compareMethods } from './compare';
 import { viewsMethods, viewsTopics } from './views';
+import { dataMethods } from './data';
 import type { MethodDef, TopicDef } from './define';
 
 /** The single source of truth: every method both hosts expose, grouped by feature. */
@@ -15,6 +16,7 @@ export const contract = {
   launcher: launcherMethods,
   compare: compareMethods,
   views: viewsMethods,
+  data: dataMethods,
 } as const;
 
 export const topics = {
@@ -82,4 +84,5 @@ export * from './tracking';
 export * from './launcher';
 export * from './compare';
 export * from './views';
+export * from './data';
 export { HTTP_RPC_PREFIX, HTTP_EVENTS_PATH } from './bridge';

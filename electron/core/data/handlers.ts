@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { MldeskError } from '../../../shared/contract/errors';
+import type { Handlers } from '../engine';
+import type { EngineContext } from '../context';
+import { EXPECTATIONS_SUFFIX, type DataService } from './index';
+import { inferExpectations, type Expectations } from './validate';
+import { datasetVersions, pointerAt, projectRelative, type Pointer } from './versions';
+
+type DataHandlers = { [K in keyof Handlers as K extends `data.${string}` ? K : never]: Handlers[K] };
+
+/** Runs whose logged inputs match a dataset version (name or source = path, digest = a prefix of its sha256). */
+export function runsUsing(ctx: EngineContext, rel: string, sha: string) {
+  return (
+    ctx.store.db
+      .prepare(
+        `SELECT DISTINCT r.run_uuid AS runId, r.name AS runName, CAST(r.experiment_id AS TEXT) AS experimentId, r.status
+         FROM run_inputs ri JOIN datasets d ON d.dataset_uuid = ri.dataset_uuid JOIN runs r ON r.run_uuid = ri.run_uuid
+         WHERE (d.source = ? OR d.name = ? OR d.source LIKE '%/' || ?) AND length(d.digest) >= 8 AND substr(?, 1, length(d.digest)) = d.digest
+         ORDER BY r.start_time DESC`,
+      )
+      .all(rel, rel, rel, sha) as Array<{ runId: string; runName: string; experimentId: string; status: string }>
+  );
+}
+
+export function dataHandlers(ctx: EngineContext, data: DataService): DataHandlers {
+  return {
+    'data.profile': ({ ref }) => data.profile(ref),
+    'data.diff': ({ a, b, key, offset, limit, kinds, column }) => data.diff(a, b, { key, offset, limit, kinds, column }),
+    'data.datasets': async ({ projectId }) => {
+      const dir = data.projectDir(projectId);
+      const list = data.datasets(projectId);
+      return Promise.all(
+        list.map(async (p: Pointer) => ({
+          ...p,
+          versions: (await datasetVersions(dir, p.path)).length,
+          hasExpectations: fs.existsSync(path.join(dir, p.path + EXPECTATIONS_SUFFIX)),
+        })),
+      );
+    },
+    'data.versions': async ({ projectId, path: p }) => {
+      const dir = data.projectDir(projectId);
+      const rel = projectRelative(dir, p);
+      return (await datasetVersions(dir, rel)).map((v) => ({ ...v, runs: runsUsing(ctx, rel, v.pointer.sha256) }));
+    },
+    'data.add': async ({ projectId, path: p }) => {
+      const r = await data.add(projectId, path.resolve(data.projectDir(projectId), p));
+      ctx.events.publish('projects.changed', { id: projectId });
+      return r;
+    },
+    'data.checkout': async ({ projectId, path: p, version }) => {
+      const r = await data.checkout(projectId, path.resolve(data.projectDir(projectId), p), version);
+      ctx.events.publish('projects.changed', { id: projectId });
+      return r;
+    },
+    'data.expectations': async ({ projectId, path: p, version }) => {
+      const dir = data.projectDir(projectId);
+      const rel = projectRelative(dir, p);
+      const committed = data.readExpectations(dir, rel);
+      if (committed && !version) return { expectations: committed as never, committed: true };
+      const ref = version ? await pointerAt(dir, rel, version) : null;
+      const prof = await data.profile(ref ? { projectId, path: rel, version: version! } : { projectId, path: rel });
+      return { expectations: inferExpectations(prof) as never, committed: false };
+    },
+    'data.saveExpectations': async ({ projectId, path: p, expectations }) => {
+      const dir = data.projectDir(projectId);
+      const commit = await data.saveExpectations(dir, projectRelative(dir, p), expectations as Expectations);
+      ctx.events.publish('projects.changed', { id: projectId });
+      return { commit };
+    },
+    'data.validate': async ({ target, expectations, reference }) => {
+      const t = await data.resolve(target);
+      let exp = expectations as Expectations | undefined;
+      if (!exp && reference) exp = inferExpectations(await data.profile(reference));
+      if (!exp && 'projectId' in target) {
+        const dir = data.projectDir(target.projectId);
+        exp = data.readExpectations(dir, projectRelative(dir, target.path)) ?? undefined;
+      }
+      if (!exp) throw new MldeskError('FAILED_PRECONDITION', 'No expectations: commit some for this dataset or pass a reference');
+      return data.validateFile(t.file, exp);
+    },
+  };
+}
