@@ -62,6 +62,7 @@ export class Engine {
     this.views = new SavedViews(this.ctx, this.tracking.experiments);
     this.data = new DataService(this.ctx, this.projects);
     this.launcher = new Launcher(this.ctx, this.tracking, this.projects, opts.launcher);
+    this.launcher.data = this.data;
     const ctx = this.ctx;
     this.handlers = {
       'app.info': () => ({

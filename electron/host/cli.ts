@@ -16,7 +16,7 @@ Usage:
       a non-loopback --host needs --token (or MLDESK_TOKEN).
   mldesk demo [--dir DIR] [--data-dir DIR] [--no-runs]
       Create the credit-risk demo project, add it to the project list and train 6 runs.
-  mldesk run [--experiment NAME] [--project DIR] [--name N] [--param k=v ...] [--data-dir DIR] -- <command...>
+  mldesk run [--experiment NAME] [--project DIR] [--name N] [--param k=v ...] [--validate FILE] [--data-dir DIR] -- <command...>
       Run a command as a tracked run: MLFLOW_TRACKING_URI / MLFLOW_RUN_ID / MLFLOW_EXPERIMENT_ID are set,
       output is captured as artifacts, CPU/RSS (and GPU) are logged as system/* metrics.
 ${DATA_USAGE}
@@ -101,6 +101,7 @@ async function runCommand(args: string[]): Promise<number> {
     param: { type: 'string', short: 'p', multiple: true },
     'data-dir': { type: 'string' },
     'no-system-metrics': { type: 'boolean' },
+    validate: { type: 'string' },
   });
   const command = args.slice(dash + 1);
   const params: Record<string, string> = {};
@@ -129,6 +130,7 @@ async function runCommand(args: string[]): Promise<number> {
       name: v.name as string | undefined,
       params,
       env: {},
+      validate: v.validate as string | undefined,
     });
     console.error(`mldesk: run ${launched.runId} (experiment ${launched.experimentId}) started, pid ${launched.pid}`);
     const stop = () => void engine.launcher.stop(launched.runId);

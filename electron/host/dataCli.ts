@@ -8,6 +8,7 @@ import { EXPECTATIONS_SUFFIX } from '../core/data';
 import { inferExpectations, type Expectations } from '../core/data/validate';
 import { cachedFile, pointerAt, projectRelative } from '../core/data/versions';
 import { MldeskError } from '../../shared/contract/errors';
+import type { DataFormat } from '../core/data/source';
 
 export const DATA_USAGE = `  mldesk data add <file> [--project DIR]            snapshot into .mldesk/cache and commit a pointer file
   mldesk data versions <file> [--project DIR]       versions (git history of the pointer)
@@ -30,13 +31,14 @@ async function projectDirOf(file: string, explicit?: string): Promise<string> {
 }
 
 /** `file` or `file@commit` (a dataset version inside a project) → a readable file. */
-async function resolveArg(arg: string): Promise<string> {
+async function resolveArg(arg: string): Promise<{ file: string; format?: DataFormat }> {
   const abs = resolveUserPath(arg);
   const m = /^(.*)@([0-9a-f]{4,40})$/.exec(arg);
-  if (fs.existsSync(abs) || !m) return abs;
+  if (fs.existsSync(abs) || !m) return { file: abs };
   const file = resolveUserPath(m[1]!);
   const dir = await projectDirOf(file);
-  return cachedFile(dir, await pointerAt(dir, projectRelative(dir, file), m[2]!));
+  const p = await pointerAt(dir, projectRelative(dir, file), m[2]!);
+  return { file: cachedFile(dir, p), format: p.format };
 }
 
 const fmt = (n: number) => n.toLocaleString('en');
@@ -107,7 +109,8 @@ export async function dataCommand(args: string[]): Promise<number> {
       }
       case 'profile': {
         need(1, '<file>');
-        const p = await data.profileFile(await resolveArg(pos[0]!));
+        const target = await resolveArg(pos[0]!);
+        const p = await data.profileFile(target.file, undefined, target.format);
         if (v.json) console.log(JSON.stringify(p, null, 2));
         else {
           console.log(`${fmt(p.rows)} rows, ${p.columns.length} columns`);
@@ -123,7 +126,8 @@ export async function dataCommand(args: string[]): Promise<number> {
         const limit = v.limit === undefined ? 20 : Number(v.limit);
         if (!Number.isInteger(limit) || limit < 0 || limit > 100_000) throw new DataUsageError('--limit must be an integer 0–100000');
         const key = v.key ? v.key.split(',').map((k) => k.trim()).filter(Boolean) : [];
-        const r = await data.diffFiles(await resolveArg(pos[0]!), await resolveArg(pos[1]!), { key, offset: 0, limit, kinds: ['added', 'removed', 'changed'] });
+        const [a, b] = [await resolveArg(pos[0]!), await resolveArg(pos[1]!)];
+        const r = await data.diffFiles(a.file, b.file, { key, offset: 0, limit, kinds: ['added', 'removed', 'changed'] }, [a.format, b.format]);
         if (v.json) {
           console.log(JSON.stringify({ schema: r.schema, rows: r.rows, keyed: r.keyed, key: r.key, changedByColumn: r.changedByColumn, samples: r.samples }));
         } else {
@@ -156,15 +160,18 @@ export async function dataCommand(args: string[]): Promise<number> {
       }
       case 'validate': {
         need(1, '<file>');
-        const file = await resolveArg(pos[0]!);
+        const target = await resolveArg(pos[0]!);
         let exp: Expectations;
-        if (v.reference) exp = inferExpectations(await data.profileFile(await resolveArg(v.reference)));
+        if (v.reference) {
+          const ref = await resolveArg(v.reference);
+          exp = inferExpectations(await data.profileFile(ref.file, undefined, ref.format));
+        }
         else {
           const f = v.expectations ? resolveUserPath(v.expectations) : resolveUserPath(pos[0]!) + EXPECTATIONS_SUFFIX;
           if (!fs.existsSync(f)) throw new MldeskError('NOT_FOUND', `No expectations: ${f} does not exist (use --reference <file> or mldesk data expect)`);
           exp = JSON.parse(fs.readFileSync(f, 'utf8')) as Expectations;
         }
-        const report = await data.validateFile(file, exp);
+        const report = await data.validateFile(target.file, exp, target.format);
         if (v.json) console.log(JSON.stringify(report, null, 2));
         else {
           for (const c of report.checks) if (!c.passed || !report.passed) console.log(`${c.passed ? '✔' : '✘'} ${c.column ? `${c.column}: ` : ''}${c.name} — ${c.message}`);

@@ -16,6 +16,8 @@ export const launchInput = z
     name: z.string().trim().max(250).optional(),
     params: z.record(paramKey, z.string().max(6000)).default({}),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(32_768)).default({}),
+    /** Data file (relative to the working folder) to validate against its committed expectations before starting. */
+    validate: z.string().min(1).max(4096).optional(),
   })
   .strict();
 export type LaunchInput = z.input<typeof launchInput>;

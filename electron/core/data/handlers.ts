@@ -77,7 +77,7 @@ export function dataHandlers(ctx: EngineContext, data: DataService): DataHandler
         exp = data.readExpectations(dir, projectRelative(dir, target.path)) ?? undefined;
       }
       if (!exp) throw new MldeskError('FAILED_PRECONDITION', 'No expectations: commit some for this dataset or pass a reference');
-      return data.validateFile(t.file, exp);
+      return data.validateFile(t.file, exp, t.format);
     },
   };
 }

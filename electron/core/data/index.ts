@@ -11,7 +11,7 @@ import { diffSources, type DiffOptions } from './diff';
 import { Duck, ident } from './duck';
 import { sha256File } from './hash';
 import { ProfileCache, profileSource, withTable } from './profile';
-import { openSource } from './source';
+import { openSource, type DataFormat } from './source';
 import { checkExpectations, inferExpectations, type Expectations, type ValidationReport } from './validate';
 import { addDataset, cachedFile, checkoutDataset, datasetVersions, listPointers, pointerAt, projectRelative, readPointer } from './versions';
 
@@ -39,19 +39,19 @@ export class DataService {
   }
 
   /** Absolute file (working tree, cached version, or plain path) and its sha256 when known. */
-  async resolve(ref: FileRef): Promise<{ file: string; sha?: string; label: string }> {
+  async resolve(ref: FileRef): Promise<{ file: string; sha?: string; label: string; format?: DataFormat }> {
     if ('file' in ref) return { file: resolveUserPath(ref.file), label: ref.file };
     const dir = this.projectDir(ref.projectId);
     const rel = projectRelative(dir, ref.path);
     if (ref.version) {
       const p = await pointerAt(dir, rel, ref.version);
-      return { file: cachedFile(dir, p), sha: p.sha256, label: `${rel}@${ref.version.slice(0, 8)}` };
+      return { file: cachedFile(dir, p), sha: p.sha256, label: `${rel}@${ref.version.slice(0, 8)}`, format: p.format };
     }
     return { file: path.join(dir, rel), label: rel };
   }
 
-  async profileFile(file: string, sha?: string): Promise<Profile> {
-    const src = openSource(file);
+  async profileFile(file: string, sha?: string, format?: DataFormat): Promise<Profile> {
+    const src = openSource(file, format);
     const digest = sha ?? (await sha256File(file));
     const hit = this.profiles.get(digest);
     if (hit) return hit;
@@ -62,16 +62,16 @@ export class DataService {
 
   async profile(ref: FileRef): Promise<Profile> {
     const r = await this.resolve(ref);
-    return this.profileFile(r.file, r.sha);
+    return this.profileFile(r.file, r.sha, r.format);
   }
 
-  async diffFiles(a: string, b: string, opts: DiffOptions): Promise<DiffResult> {
-    return diffSources(this.duck, openSource(a), openSource(b), opts);
+  async diffFiles(a: string, b: string, opts: DiffOptions, formats: [DataFormat?, DataFormat?] = []): Promise<DiffResult> {
+    return diffSources(this.duck, openSource(a, formats[0]), openSource(b, formats[1]), opts);
   }
 
   async diff(a: FileRef, b: FileRef, opts: DiffOptions): Promise<DiffResult> {
     const [ra, rb] = [await this.resolve(a), await this.resolve(b)];
-    return this.diffFiles(ra.file, rb.file, opts);
+    return this.diffFiles(ra.file, rb.file, opts, [ra.format, rb.format]);
   }
 
   async inferFromFile(file: string): Promise<Expectations> {
@@ -82,11 +82,11 @@ export class DataService {
    * One pass over the data to check: repeated values of unique columns, and exact shares of each numeric
    * column over the reference's bin edges (for the PSI drift test).
    */
-  private async tableStats(file: string, exp: Expectations): Promise<{ duplicates: Record<string, number>; shares: Record<string, number[]> }> {
+  private async tableStats(file: string, exp: Expectations, format?: DataFormat): Promise<{ duplicates: Record<string, number>; shares: Record<string, number[]> }> {
     const unique = exp.columns.filter((c) => c.unique).map((c) => c.name);
     const binned = exp.columns.filter((c) => c.drift?.bins);
     if (unique.length === 0 && binned.length === 0) return { duplicates: {}, shares: {} };
-    return withTable(this.duck, openSource(file), async (table, present) => {
+    return withTable(this.duck, openSource(file, format), async (table, present) => {
       const has = (n: string) => present.some((p) => p.name === n);
       const duplicates: Record<string, number> = {};
       for (const c of unique.filter(has)) {
@@ -108,9 +108,9 @@ export class DataService {
     });
   }
 
-  async validateFile(file: string, exp: Expectations): Promise<ValidationReport> {
-    const prof = await this.profileFile(file);
-    const stats = await this.tableStats(file, exp);
+  async validateFile(file: string, exp: Expectations, format?: DataFormat): Promise<ValidationReport> {
+    const prof = await this.profileFile(file, undefined, format);
+    const stats = await this.tableStats(file, exp, format);
     return checkExpectations(exp, prof, stats.duplicates, stats.shares);
   }
 

@@ -116,11 +116,12 @@ function checkHeader(file: string, cols: string[]): string[] {
 }
 
 /** Checks the file exists, is not empty and is not binary, detects its format and (CSV) dialect. */
-export function openSource(file: string): DataSource {
+/** `format` overrides the extension (cache objects have none: their pointer knows the format). */
+export function openSource(file: string, format?: DataFormat): DataSource {
   if (!fs.existsSync(file)) throw new MldeskError('NOT_FOUND', `${file}: file does not exist`, { file });
   const st = fs.statSync(file);
   if (!st.isFile()) throw dataError(file, 'is not a regular file');
-  const format = formatOf(file);
+  format ??= formatOf(file);
   if (st.size === 0) throw dataError(file, 'the file is empty');
   const fd = fs.openSync(file, 'r');
   const buf = Buffer.alloc(Math.min(SNIFF_BYTES, st.size));

@@ -11,6 +11,9 @@ import { resolveUserPath } from '../paths';
 import { gitState } from './git';
 import { cpuCount, sampleGpus, sampleTree } from './procStats';
 import type { ProjectsService } from './service';
+import type { DataService } from '../data';
+import { EXPECTATIONS_SUFFIX } from '../data';
+import { listPointers } from '../data/versions';
 
 const TAIL_LINES = 2000;
 const FLUSH_MS = 100;
@@ -41,6 +44,8 @@ function shellQuote(argv: string[]): string {
 /** Starts processes as tracked runs: env for MLflow clients, lineage tags, captured logs, system metrics, kill-tree stop. */
 export class Launcher {
   private readonly live = new Map<string, Live>();
+  /** Set by the engine once the data service exists (lineage + --validate). */
+  data: DataService | null = null;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -92,6 +97,9 @@ export class Launcher {
       throw e;
     }
 
+    if (repo) this.recordDatasets(runId, repo);
+    if (input.validate) await this.validateOrFail(runId, cwd, input.validate);
+
     const logDir = path.join(this.tracking.runArtifactDir(runId), 'logs');
     fs.mkdirSync(logDir, { recursive: true });
     const outFiles = {
@@ -142,6 +150,45 @@ export class Launcher {
     });
     this.ctx.audit('launcher.start', runId, { command: input.command, cwd });
     return run;
+  }
+
+  /** Lineage: every dataset pointer of the project at start becomes a run input (name = path, digest = sha256 prefix). */
+  private recordDatasets(runId: string, repo: string): void {
+    const pointers = listPointers(repo);
+    if (pointers.length === 0) return;
+    this.tracking.runs.logInputs(
+      runId,
+      pointers.map((p) => ({
+        tags: [{ key: 'mlflow.data.context', value: 'project' }],
+        dataset: { name: p.path, digest: p.sha256.slice(0, 32), source_type: 'mldesk', source: p.path, schema: JSON.stringify({ rows: p.rows, columns: p.columns }) },
+      })),
+    );
+  }
+
+  /** `--validate`: checks the file against its committed expectations; a failure records the report and ends the run FAILED. */
+  private async validateOrFail(runId: string, cwd: string, file: string): Promise<void> {
+    const abs = path.resolve(cwd, file);
+    const fail = (message: string, report?: unknown) => {
+      if (report) this.tracking.writeRunArtifact(runId, 'validation/report.json', JSON.stringify(report, null, 2));
+      this.tracking.runs.logBatch(runId, { tags: [{ key: 'mldesk.validation', value: 'failed' }, { key: 'mldesk.error', value: message.slice(0, 8000) }] });
+      this.tracking.runs.update(runId, { status: 'FAILED' });
+      return new MldeskError('FAILED_PRECONDITION', message, { runId, report });
+    };
+    if (!this.data) throw fail('Data validation is not available in this host');
+    const expFile = abs + EXPECTATIONS_SUFFIX;
+    if (!fs.existsSync(expFile)) throw fail(`No expectations for ${file}: create them with \`mldesk data expect ${file} --commit\` or in the Data page`);
+    let report;
+    try {
+      report = await this.data.validateFile(abs, JSON.parse(fs.readFileSync(expFile, 'utf8')));
+    } catch (e) {
+      throw fail(`Validation of ${file} could not run: ${(e as Error).message}`);
+    }
+    this.tracking.writeRunArtifact(runId, 'validation/report.json', JSON.stringify(report, null, 2));
+    if (!report.passed) {
+      const first = report.checks.filter((c) => !c.passed).slice(0, 3).map((c) => `${c.column ? c.column + ': ' : ''}${c.name} — ${c.message}`);
+      throw fail(`Data validation failed for ${file}: ${report.failed} of ${report.checks.length} checks failed (${first.join('; ')})`, report);
+    }
+    this.tracking.runs.logBatch(runId, { tags: [{ key: 'mldesk.validation', value: 'passed' }] });
   }
 
   private capture(live: Live, stream: 'stdout' | 'stderr'): void {

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import { runCli, tmpDir } from './helpers';
+import { startServer, type Served } from '../electron/host/serve';
+import { MldeskError } from '../shared/contract';
+import { sha256File } from '../electron/core/data/hash';
+
+let s: Served;
+let projectId: string;
+let dir: string;
+const root = tmpDir();
+beforeAll(async () => {
+  s = await startServer({ dataDir: path.join(root, 'data'), port: 0, uiDir: null, launcher: { sampleMs: 0 } });
+  dir = path.join(root, 'proj');
+  projectId = (await s.engine.projects.create({ path: dir })).id;
+  fs.mkdirSync(path.join(dir, 'data'));
+});
+afterAll(async () => {
+  await s.close();
+});
+
+const call = async <T>(name: string, input: unknown): Promise<T> => {
+  const r = await s.engine.call(name, input);
+  if (!r.ok) throw MldeskError.from(r.error);
+  return r.value as T;
+};
+const csv = (rows: number, tweak = (i: number) => `${i % 7}`) => ['id,feature,label', ...Array.from({ length: rows }, (_, i) => `${i},${tweak(i)},${i % 2}`)].join('\n') + '\n';
+const cacheObjects = () => {
+  const c = path.join(dir, '.mldesk', 'cache');
+  return fs.existsSync(c) ? fs.readdirSync(c, { recursive: true }).map(String).filter((f) => !fs.statSync(path.join(c, f)).isDirectory()) : [];
+};
+
+describe('dataset versions', () => {
+  it('add snapshots into the cache, commits a pointer, ignores the data file; versions = pointer history; checkout restores', async () => {
+    const file = path.join(dir, 'data', 'train.csv');
+    fs.writeFileSync(file, csv(200));
+    const v1 = await call<{ commit: string; pointer: { sha256: string; rows: number; columns: Array<{ name: string; type: string }> } }>('data.add', { projectId, path: 'data/train.csv' });
+    expect(v1.pointer.rows).toBe(200);
+    expect(v1.pointer.columns.map((c) => `${c.name}:${c.type}`)).toEqual(['id:integer', 'feature:integer', 'label:integer']);
+    const sha1 = await sha256File(file);
+    expect(v1.pointer.sha256).toBe(sha1);
+    expect(fs.existsSync(path.join(dir, '.mldesk', 'cache', sha1.slice(0, 2), sha1.slice(2)))).toBe(true);
+    const tracked = await git.listFiles({ fs, dir, ref: 'HEAD' });
+    expect(tracked).toContain('data/train.csv.mldesk');
+    expect(tracked).not.toContain('data/train.csv');
+    expect(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8')).toContain('/data/train.csv');
+
+    fs.writeFileSync(file, csv(220, (i) => (i === 5 ? 'changed' : `${i % 7}`)));
+    const v2 = await call<{ commit: string }>('data.add', { projectId, path: 'data/train.csv' });
+    const versions = await call<Array<{ commit: string; pointer: { rows: number } }>>('data.versions', { projectId, path: 'data/train.csv' });
+    expect(versions.map((v) => v.commit)).toEqual([v2.commit, v1.commit]);
+    expect(versions.map((v) => v.pointer.rows)).toEqual([220, 200]);
+
+    await call('data.checkout', { projectId, path: 'data/train.csv', version: v1.commit.slice(0, 8) });
+    expect(await sha256File(file)).toBe(sha1);
+    const diff = await call<{ rows: Record<string, number> }>('data.diff', {
+      a: { projectId, path: 'data/train.csv', version: v1.commit },
+      b: { projectId, path: 'data/train.csv', version: v2.commit },
+      key: ['id'],
+    });
+    expect(diff.rows).toEqual({ added: 20, removed: 0, changed: 1, unchanged: 199 });
+  });
+
+  it('a bad file is refused with file + line; nothing is committed and the cache gets no partial object', async () => {
+    const head = await git.resolveRef({ fs, dir, ref: 'HEAD' });
+    const before = cacheObjects();
+    fs.writeFileSync(path.join(dir, 'data', 'bad.csv'), 'id,v\n1,2\n3\n');
+    await expect(call('data.add', { projectId, path: 'data/bad.csv' })).rejects.toThrow(/bad\.csv: line 3: ragged row/);
+    fs.writeFileSync(path.join(dir, 'data', 'empty.csv'), '');
+    await expect(call('data.add', { projectId, path: 'data/empty.csv' })).rejects.toThrow(/empty\.csv: the file is empty/);
+    await expect(call('data.add', { projectId, path: '../outside.csv' })).rejects.toThrow(/not inside the project/);
+    expect(await git.resolveRef({ fs, dir, ref: 'HEAD' })).toBe(head);
+    expect(cacheObjects()).toEqual(before);
+    expect(fs.existsSync(path.join(dir, 'data', 'bad.csv.mldesk'))).toBe(false);
+  });
+
+  it('expectations: infer → commit → the launcher refuses to start on failed checks and records the report', async () => {
+    const ref = path.join(dir, 'data', 'train.csv');
+    const exp = await call<{ expectations: unknown; committed: boolean }>('data.expectations', { projectId, path: 'data/train.csv' });
+    expect(exp.committed).toBe(false);
+    await call('data.saveExpectations', { projectId, path: 'data/train.csv', expectations: exp.expectations });
+    expect((await call<{ committed: boolean }>('data.expectations', { projectId, path: 'data/train.csv' })).committed).toBe(true);
+
+    const ok = await s.engine.launcher.start({ command: [process.execPath, '-e', '0'], projectId, params: {}, env: {}, validate: 'data/train.csv' });
+    await s.engine.launcher.wait(ok.runId);
+    const okRun = s.engine.tracking.runs.get(ok.runId);
+    expect(okRun.info.status).toBe('FINISHED');
+    expect(okRun.data.tags).toContainEqual({ key: 'mldesk.validation', value: 'passed' });
+    // Lineage: the run recorded the dataset version it started with, and the version lists the run.
+    expect(okRun.inputs.dataset_inputs.map((d) => d.dataset.name)).toContain('data/train.csv');
+    const versions = await call<Array<{ runs: Array<{ runId: string }> }>>('data.versions', { projectId, path: 'data/train.csv' });
+    expect(versions.flatMap((v) => v.runs.map((r) => r.runId))).toContain(ok.runId);
+
+    fs.writeFileSync(ref, csv(30)); // far fewer rows than the reference band allows
+    const r = await s.engine.call('launcher.start', { command: [process.execPath, '-e', 'require("fs").writeFileSync("ran.txt","x")'], projectId, validate: 'data/train.csv' });
+    expect(r.ok).toBe(false);
+    const err = !r.ok ? r.error : null;
+    expect(err?.code).toBe('FAILED_PRECONDITION');
+    expect(err?.message).toMatch(/Data validation failed for data\/train\.csv: \d+ of \d+ checks failed \(row count/);
+    const runId = (err?.details as { runId: string }).runId;
+    expect(s.engine.tracking.runs.get(runId).info.status).toBe('FAILED');
+    expect(fs.existsSync(path.join(s.engine.tracking.runArtifactDir(runId), 'validation', 'report.json'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'ran.txt'))).toBe(false);
+  });
+});
+
+describe('mldesk data CLI', () => {
+  it('diff --json prints numeric row counts; validate exits 1 on failure and 0 on success', async () => {
+    const w = tmpDir();
+    const a = path.join(w, 'a.csv');
+    const b = path.join(w, 'b.csv');
+    fs.writeFileSync(a, csv(100));
+    fs.writeFileSync(b, csv(100, (i) => (i < 3 ? 'x' : `${i % 7}`)));
+    const dataDir = path.join(w, 'data');
+    const d = await runCli(['data', 'diff', a, b, '--key', 'id', '--json', '--data-dir', dataDir]);
+    expect(d.code, d.out).toBe(0);
+    const j = JSON.parse(d.out) as { schema: { added: unknown[]; removed: unknown[]; changed: unknown[] }; rows: Record<string, number>; samples: { rows: unknown[] } };
+    expect(j.rows).toEqual({ added: 0, removed: 0, changed: 3, unchanged: 97 });
+    expect(j.schema).toEqual({ added: [], removed: [], changed: [{ name: 'feature', from: 'BIGINT', to: 'VARCHAR' }] });
+    const same = await runCli(['data', 'validate', a, '--reference', a, '--data-dir', dataDir]);
+    expect(same.code, same.out).toBe(0);
+    const small = path.join(w, 'small.csv');
+    fs.writeFileSync(small, csv(10));
+    const bad = await runCli(['data', 'validate', small, '--reference', a, '--json', '--data-dir', dataDir]);
+    expect(bad.code).toBe(1);
+    expect((JSON.parse(bad.out) as { passed: boolean }).passed).toBe(false);
+    const ragged = path.join(w, 'r.csv');
+    fs.writeFileSync(ragged, 'id,v\n1,2\n3\n');
+    const rr = await runCli(['data', 'diff', a, ragged, '--data-dir', dataDir]);
+    expect(rr.code).not.toBe(0);
+    expect(rr.out).toMatch(/r\.csv: line 3: ragged row: expected 2 fields, found 1/);
+  }, 60_000);
+});
