@@ -40,13 +40,16 @@ async function typesOf(duck: Duck, src: DataSource): Promise<Map<string, string>
  */
 export async function diffSources(duck: Duck, a: DataSource, b: DataSource, opts: DiffOptions): Promise<DiffResult> {
   const started = performance.now();
+  const lap = (what: string) => process.env.MLDESK_DIFF_TRACE && console.error(`[diff] ${what} ${(performance.now() - started).toFixed(0)} ms`);
   const id = ++seq;
   const ta = `mldesk_da${id}`;
   const tb = `mldesk_db${id}`;
   const td = `mldesk_dd${id}`;
   try {
     const [la, lb] = [await load(duck, a, ta), await load(duck, b, tb)];
+    lap('loaded');
     const [typesA, typesB] = [await typesOf(duck, a), await typesOf(duck, b)];
+    lap('types');
     const colsA = new Set(la.columns);
     const colsB = new Set(lb.columns);
     const schema = {
@@ -65,18 +68,23 @@ export async function diffSources(duck: Duck, a: DataSource, b: DataSource, opts
         if (!colsB.has(k)) throw dataError(b.file, `key column "${k}" is missing (columns: ${lb.columns.join(', ')})`);
       }
       const keyList = opts.key.map(ident).join(', ');
+      // One aggregate per side; the GROUP BY that names a duplicate only runs when there is one.
+      const keyTuple = opts.key.length === 1 ? ident(opts.key[0]!) : `(${keyList})`;
       for (const [t, src] of [
         [ta, a],
         [tb, b],
       ] as const) {
-        const dup = await duck.all<Record<string, string | null> & { n: bigint }>(`SELECT ${keyList}, count(*) AS n FROM ${t} GROUP BY ALL HAVING count(*) > 1 LIMIT 1`);
-        if (dup.length) {
+        const [agg] = await duck.all<{ n: bigint; d: bigint; nulls: bigint }>(
+          `SELECT count(*) AS n, count(DISTINCT ${keyTuple}) AS d, count(*) FILTER (WHERE ${opts.key.map((c) => `${ident(c)} IS NULL`).join(' OR ')}) AS nulls FROM ${t}`,
+        );
+        if (Number(agg!.nulls) > 0) throw dataError(src.file, `${Number(agg!.nulls)} row(s) have an empty key (${opts.key.join(', ')})`);
+        if (agg!.d !== agg!.n) {
+          const dup = await duck.all<Record<string, string | null> & { n: bigint }>(`SELECT ${keyList}, count(*) AS n FROM ${t} GROUP BY ALL HAVING count(*) > 1 LIMIT 1`);
           const k = opts.key.map((c) => `${c}=${dup[0]![c] ?? 'NULL'}`).join(', ');
           throw dataError(src.file, `duplicate key (${k}) appears ${Number(dup[0]!.n)} times — a keyed diff needs unique keys`);
         }
-        const nulls = await duck.all<{ n: bigint }>(`SELECT count(*) AS n FROM ${t} WHERE ${opts.key.map((c) => `${ident(c)} IS NULL`).join(' OR ')}`);
-        if (Number(nulls[0]!.n) > 0) throw dataError(src.file, `${Number(nulls[0]!.n)} row(s) have an empty key (${opts.key.join(', ')})`);
       }
+      lap('key checks');
       const values = common.filter((c) => !opts.key.includes(c));
       const on = opts.key.map((k) => `a.${ident(k)} = b.${ident(k)}`).join(' AND ');
       const flags = values.map((c, i) => `(a.${ident(c)} IS DISTINCT FROM b.${ident(c)}) AS d${i}`);
@@ -89,6 +97,7 @@ export async function diffSources(duck: Duck, a: DataSource, b: DataSource, opts
            FROM (SELECT *, true AS __in FROM ${ta}) a FULL OUTER JOIN (SELECT *, true AS __in FROM ${tb}) b ON ${on}
          ) WHERE kind <> 'changed' ${values.length ? `OR ${values.map((_, i) => `d${i}`).join(' OR ')}` : ''}`,
       );
+      lap('joined');
       const counts = await duck.all<{ kind: string; n: bigint }>(`SELECT kind, count(*) AS n FROM ${td} GROUP BY kind`);
       const n = (k: string) => Number(counts.find((c) => c.kind === k)?.n ?? 0);
       const changedByColumn: Record<string, number> = {};
