@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MldeskError } from '../../../shared/contract/errors';
+import { parseCsv } from '../../../shared/lib/csv';
 
 export type DataFormat = 'csv' | 'parquet' | 'jsonl';
 
@@ -30,75 +31,20 @@ export function formatOf(file: string): DataFormat {
   throw dataError(file, `unsupported format "${ext || '(none)'}" — use .csv/.tsv, .parquet or .jsonl`);
 }
 
-/** Splits one CSV record (RFC 4180) from `text` starting at `pos`; returns fields and the next position. */
-function readRecord(text: string, pos: number, delim: string): { fields: string[]; next: number; closed: boolean } {
-  const fields: string[] = [];
-  let field = '';
-  let i = pos;
-  let quoted = false;
-  for (;;) {
-    if (i >= text.length) {
-      fields.push(field);
-      return { fields, next: i, closed: !quoted };
-    }
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-        i++;
-        continue;
-      }
-      field += ch;
-      i++;
-      continue;
-    }
-    if (ch === '"' && field === '') {
-      quoted = true;
-      i++;
-    } else if (ch === delim) {
-      fields.push(field);
-      field = '';
-      i++;
-    } else if (ch === '\n' || ch === '\r') {
-      fields.push(field);
-      const next = ch === '\r' && text[i + 1] === '\n' ? i + 2 : i + 1;
-      return { fields, next, closed: true };
-    } else {
-      field += ch;
-      i++;
-    }
-  }
-}
-
 /** Delimiter = the candidate giving the same field count (> 1) on the most sampled records; header from line 1. */
-export function sniffCsv(file: string, head: string): CsvDialect {
+export function sniffCsv(file: string, head: string, truncated: boolean): CsvDialect {
   let best: { delim: string; score: number; columns: string[] } | null = null;
   const ext = path.extname(file).toLowerCase();
   for (const delim of ext === '.tsv' ? ['\t'] : DELIMITERS) {
-    let pos = 0;
-    const counts: number[] = [];
-    let header: string[] = [];
-    while (pos < head.length && counts.length < 50) {
-      const r = readRecord(head, pos, delim);
-      if (r.next >= head.length && counts.length > 0) break; // last, maybe truncated record
-      if (counts.length === 0) header = r.fields;
-      counts.push(r.fields.length);
-      pos = r.next;
-    }
-    const n = counts[0] ?? 0;
+    const { rows, complete } = parseCsv(head, 51, delim);
+    // The last record of a truncated sample may be cut in half: leave it out.
+    const sample = truncated || !complete ? rows.slice(0, Math.max(1, rows.length - 1)) : rows;
+    const n = sample[0]?.length ?? 0;
     if (n < 2) continue;
-    const score = counts.filter((c) => c === n).length * 100 + n;
-    if (!best || score > best.score) best = { delim, score, columns: header };
+    const score = sample.filter((r) => r.length === n).length * 100 + n;
+    if (!best || score > best.score) best = { delim, score, columns: sample[0]! };
   }
-  if (!best) {
-    const first = readRecord(head, 0, ',').fields;
-    return { delimiter: ',', columns: checkHeader(file, first) };
-  }
+  if (!best) return { delimiter: ',', columns: checkHeader(file, parseCsv(head, 1).rows[0] ?? []) };
   return { delimiter: best.delim, columns: checkHeader(file, best.columns) };
 }
 
@@ -143,5 +89,5 @@ export function openSource(file: string, format?: DataFormat): DataSource {
   const head = buf.toString('utf8');
   const text = head.trim();
   if (text === '') throw dataError(file, 'the file has no header row');
-  return { file, format, size: st.size, csv: sniffCsv(file, head) };
+  return { file, format, size: st.size, csv: sniffCsv(file, head, st.size > buf.length) };
 }

@@ -5,7 +5,7 @@ import { fromBlob, orderByStep, toBlob, type MetricStore, type Series } from './
 
 /** Series longer than this get a stored level-of-detail; shorter ones are read whole (cheaper than a lookup). */
 export const LOD_MIN_POINTS = 8192;
-const LOD_BUCKETS = 2048; // ≤ 8192 points kept
+const LOD_BUCKETS = 1024; // ≤ 4096 points kept: pixel-exact up to 1024 px, zoom reads full resolution
 const WARM_DELAY_MS = 2000;
 
 export interface SeriesOut {

@@ -97,3 +97,10 @@ export const RunsIcon: Icon = (p) => (
     <path d="M1.75 8.5h2.5l2-5 3.5 9 2-4h2.5" />
   </Svg>
 );
+
+export const DatabaseIcon: Icon = (p) => (
+  <Svg {...p}>
+    <ellipse cx="8" cy="3.75" rx="5.25" ry="2" />
+    <path d="M2.75 3.75v8.5c0 1.1 2.35 2 5.25 2s5.25-.9 5.25-2v-8.5M2.75 8c0 1.1 2.35 2 5.25 2s5.25-.9 5.25-2" />
+  </Svg>
+);

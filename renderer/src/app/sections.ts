@@ -1,6 +1,7 @@
 import { lazy, type ComponentType } from 'react';
+import { CompareIcon } from '../features/compare/icon';
 import { ProjectsPage } from '../features/projects';
-import { FolderIcon, RunsIcon, SettingsIcon, type Icon } from './icons';
+import { DatabaseIcon, FolderIcon, RunsIcon, SettingsIcon, type Icon } from './icons';
 
 /**
  * The sidebar is built from this registry. To add a feature: one entry here.
@@ -25,10 +26,14 @@ export interface Section extends SectionDef {
 
 const SettingsPage = lazy(() => import('../features/settings/SettingsPage'));
 const RunsPage = lazy(() => import('../features/runs/RunsPage'));
+const ComparePage = lazy(() => import('../features/compare/ComparePage'));
+const DataPage = lazy(() => import('../features/data/DataPage'));
 
 const defs: readonly SectionDef[] = [
   { id: 'projects', label: 'Projects', icon: FolderIcon, component: ProjectsPage },
   { id: 'runs', label: 'Runs', icon: RunsIcon, component: RunsPage },
+  { id: 'compare', label: 'Compare', icon: CompareIcon, component: ComparePage },
+  { id: 'data', label: 'Data', icon: DatabaseIcon, component: DataPage },
   { id: 'settings', label: 'Settings', icon: SettingsIcon, component: SettingsPage, footer: true },
 ];
 

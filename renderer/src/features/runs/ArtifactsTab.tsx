@@ -7,7 +7,7 @@ import { downloadBlob } from '../../lib/exportCsv';
 import { describeError } from '../../lib/errors';
 import { Spinner } from '../../ui/Spinner';
 import { compareKeys } from './columns';
-import { parseCsv } from './csvParse';
+import { parseCsv } from '../../../../shared/lib/csv';
 import { formatBytes, numberFormat } from './format';
 import { ChevronIcon, FileIcon, ImageIcon } from './icons';
 

@@ -1,41 +1,39 @@
-import { useEffect, useId, useRef, useState } from 'react';
-import type { ColumnChoice } from './columns';
-import { ColumnsIcon } from './icons';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { ArrowDownIcon, ArrowUpIcon, ColumnsIcon, GripIcon } from './icons';
+import { ATTRS, CHOOSABLE_ATTRS, columnId, columnTitle, moveColumn, parseColumnId, type MetricAgg, type RowKeys } from './tableLogic';
 
 interface Props {
-  keys: { params: string[]; metrics: string[] };
-  choice: ColumnChoice;
-  /** True when the choice is the automatic default (nothing saved for this experiment). */
+  keys: RowKeys;
+  /** Chosen column ids in display order. */
+  columns: readonly string[];
+  /** True when the columns are the automatic default (nothing saved for these experiments). */
   isDefault: boolean;
-  onChange: (choice: ColumnChoice | null) => void;
+  onChange: (columns: string[] | null) => void;
 }
+
+const match = (needle: string, ...texts: string[]) => !needle || texts.some((t) => t.toLowerCase().includes(needle));
 
 function Section({
   title,
-  kind,
-  keys,
-  selected,
-  filter,
-  onToggle,
+  count,
   onAll,
+  empty,
+  children,
 }: {
   title: string;
-  kind: 'param' | 'metric';
-  keys: string[];
-  selected: readonly string[];
-  filter: string;
-  onToggle: (key: string, on: boolean) => void;
-  onAll: (on: boolean) => void;
+  count: number;
+  /** Select / deselect every option shown. */
+  onAll?: (on: boolean) => void;
+  empty: string | null;
+  children: ReactNode;
 }) {
-  const shown = filter ? keys.filter((k) => k.toLowerCase().includes(filter)) : keys;
-  const sel = new Set(selected);
   return (
     <section className="columns-section">
       <header className="columns-section-head">
         <span>
-          {title} <span className="muted">({keys.length})</span>
+          {title} <span className="muted">({count})</span>
         </span>
-        {shown.length > 0 ? (
+        {onAll && !empty ? (
           <span className="columns-section-actions">
             <button type="button" className="link-button" onClick={() => onAll(true)}>
               All
@@ -46,30 +44,17 @@ function Section({
           </span>
         ) : null}
       </header>
-      {shown.length === 0 ? (
-        <p className="muted small columns-none">{keys.length === 0 ? `No ${title.toLowerCase()} in the loaded runs` : 'No match'}</p>
-      ) : (
-        <ul className="plain-list">
-          {shown.map((k) => (
-            <li key={k}>
-              <label className="columns-option">
-                <input type="checkbox" checked={sel.has(k)} onChange={(e) => onToggle(k, e.target.checked)} data-testid="column-option" data-kind={kind} data-key={k} />
-                <span className="mono truncate" title={k}>
-                  {k}
-                </span>
-              </label>
-            </li>
-          ))}
-        </ul>
-      )}
+      {empty ? <p className="muted small columns-none">{empty}</p> : <ul className="plain-list">{children}</ul>}
     </section>
   );
 }
 
-/** "Columns" button + popover listing every param and metric key seen in the loaded runs. */
-export function ColumnChooser({ keys, choice, isDefault, onChange }: Props) {
+/** "Columns" button + popover: the shown columns (reorder by drag or arrows) and every attribute, metric (last/min/max), param and tag seen. */
+export function ColumnChooser({ keys, columns, isDefault, onChange }: Props) {
   const [open, setOpen] = useState(false);
   const [filter, setFilter] = useState('');
+  const [dragging, setDragging] = useState<number | null>(null);
+  const [over, setOver] = useState<number | null>(null);
   const root = useRef<HTMLDivElement>(null);
   const panelId = useId();
 
@@ -82,23 +67,47 @@ export function ColumnChooser({ keys, choice, isDefault, onChange }: Props) {
     return () => document.removeEventListener('mousedown', onDown);
   }, [open]);
 
-  /** Selected keys in the order the chooser lists them (keys no longer present keep their place at the end). */
-  const ordered = (kind: 'params' | 'metrics', list: readonly string[]) => {
-    const idx = new Map(keys[kind].map((k, i) => [k, i]));
-    return [...new Set(list)].sort((a, b) => (idx.get(a) ?? 1e9) - (idx.get(b) ?? 1e9));
-  };
-  const set = (kind: 'params' | 'metrics', list: readonly string[]) => onChange({ ...choice, [kind]: ordered(kind, list) });
-  const toggle = (kind: 'params' | 'metrics', key: string, on: boolean) => {
-    const cur = choice[kind].filter((k) => k !== key);
-    set(kind, on ? [...cur, key] : cur);
-  };
-  const all = (kind: 'params' | 'metrics', on: boolean) => {
-    const f = filter.trim().toLowerCase();
-    const shown = keys[kind].filter((k) => !f || k.toLowerCase().includes(f));
-    set(kind, on ? [...choice[kind], ...shown] : choice[kind].filter((k) => !shown.includes(k)));
-  };
-  const count = choice.params.length + choice.metrics.length;
+  const chosen = new Set(columns);
   const f = filter.trim().toLowerCase();
+  const toggle = (id: string, on: boolean) => onChange(on ? (chosen.has(id) ? [...columns] : [...columns, id]) : columns.filter((c) => c !== id));
+  const setMany = (ids: readonly string[], on: boolean) => {
+    if (on) onChange([...columns, ...ids.filter((id) => !chosen.has(id))]);
+    else {
+      const drop = new Set(ids);
+      onChange(columns.filter((c) => !drop.has(c)));
+    }
+  };
+  const move = (from: number, to: number) => onChange(moveColumn(columns, from, to));
+
+  const option = (id: string, kind: string, key: string, label: ReactNode, extra?: ReactNode) => (
+    <li key={id} className="columns-option-row">
+      <label className="columns-option">
+        <input type="checkbox" checked={chosen.has(id)} onChange={(e) => toggle(id, e.target.checked)} data-testid="column-option" data-kind={kind} data-key={key} data-agg={kind === 'metric' ? 'last' : undefined} />
+        {label}
+      </label>
+      {extra}
+    </li>
+  );
+  const keyLabel = (k: string) => (
+    <span className="mono truncate" title={k}>
+      {k}
+    </span>
+  );
+
+  const attrs = CHOOSABLE_ATTRS.filter((a) => match(f, ATTRS[a].label, a));
+  const metrics = keys.metrics.filter((k) => match(f, k, `metrics.${k}`));
+  const params = keys.params.filter((k) => match(f, k, `params.${k}`));
+  const tags = keys.tags.filter((k) => match(f, k, `tags.${k}`));
+  const shown = columns.map((id, i) => ({ id, i, ref: parseColumnId(id) })).filter((c) => c.ref && match(f, columnTitle(c.ref)));
+  const aggToggle = (k: string, agg: Exclude<MetricAgg, 'last'>) => {
+    const id = columnId({ kind: 'metric', key: k, agg });
+    return (
+      <label className={`agg-toggle${chosen.has(id) ? ' on' : ''}`} title={`metrics.${k} (${agg}): the ${agg === 'min' ? 'lowest' : 'highest'} value logged`}>
+        <input type="checkbox" checked={chosen.has(id)} onChange={(e) => toggle(id, e.target.checked)} data-testid="column-option" data-kind="metric" data-key={k} data-agg={agg} />
+        {agg}
+      </label>
+    );
+  };
 
   return (
     <div className="popover-anchor" ref={root}>
@@ -109,11 +118,11 @@ export function ColumnChooser({ keys, choice, isDefault, onChange }: Props) {
         aria-controls={open ? panelId : undefined}
         onClick={() => setOpen((o) => !o)}
         data-testid="btn-columns"
-        title="Choose parameter and metric columns"
+        title="Choose, order and find columns"
       >
         <ColumnsIcon />
         Columns
-        {count > 0 ? <span className="count-pill">{count}</span> : null}
+        <span className="count-pill">{columns.length + 1}</span>
       </button>
       {open ? (
         <div
@@ -134,7 +143,7 @@ export function ColumnChooser({ keys, choice, isDefault, onChange }: Props) {
           <input
             className="input input-sm"
             type="search"
-            placeholder="Find a key…"
+            placeholder="Find a column…"
             value={filter}
             onChange={(e) => setFilter(e.target.value)}
             autoFocus
@@ -142,13 +151,91 @@ export function ColumnChooser({ keys, choice, isDefault, onChange }: Props) {
             data-testid="columns-search"
           />
           <div className="columns-lists">
-            <Section title="Metrics" kind="metric" keys={keys.metrics} selected={choice.metrics} filter={f} onToggle={(k, on) => toggle('metrics', k, on)} onAll={(on) => all('metrics', on)} />
-            <Section title="Parameters" kind="param" keys={keys.params} selected={choice.params} filter={f} onToggle={(k, on) => toggle('params', k, on)} onAll={(on) => all('params', on)} />
+            <Section title="Shown" count={columns.length} empty={shown.length === 0 ? (columns.length === 0 ? 'Only the run name' : 'No match') : null}>
+              {shown.map(({ id, i, ref }) => (
+                <li
+                  key={id}
+                  className={`columns-shown${dragging === i ? ' dragging' : ''}${over === i && dragging !== null && dragging !== i ? ' drop-target' : ''}`}
+                  draggable={!f}
+                  onDragStart={(e) => {
+                    setDragging(i);
+                    e.dataTransfer.effectAllowed = 'move';
+                    e.dataTransfer.setData('text/plain', id);
+                  }}
+                  onDragOver={(e) => {
+                    if (dragging === null) return;
+                    e.preventDefault();
+                    setOver(i);
+                  }}
+                  onDrop={(e) => {
+                    e.preventDefault();
+                    if (dragging !== null) move(dragging, i);
+                    setDragging(null);
+                    setOver(null);
+                  }}
+                  onDragEnd={() => {
+                    setDragging(null);
+                    setOver(null);
+                  }}
+                  data-testid="column-shown"
+                  data-id={id}
+                >
+                  <GripIcon className="columns-grip" width={12} height={12} aria-hidden="true" />
+                  <span className="mono truncate" title={ref ? columnTitle(ref) : id}>
+                    {ref ? columnTitle(ref) : id}
+                  </span>
+                  <span className="columns-shown-actions">
+                    <button type="button" className="icon-button" onClick={() => move(i, i - 1)} disabled={i === 0} aria-label={`Move ${id} up`} title="Move left" data-testid="column-up">
+                      <ArrowUpIcon width={12} height={12} />
+                    </button>
+                    <button type="button" className="icon-button" onClick={() => move(i, i + 1)} disabled={i === columns.length - 1} aria-label={`Move ${id} down`} title="Move right" data-testid="column-down">
+                      <ArrowDownIcon width={12} height={12} />
+                    </button>
+                    <button type="button" className="icon-button" onClick={() => toggle(id, false)} aria-label={`Remove ${id}`} title="Remove" data-testid="column-remove">
+                      ×
+                    </button>
+                  </span>
+                </li>
+              ))}
+            </Section>
+            <Section title="Attributes" count={CHOOSABLE_ATTRS.length} empty={attrs.length === 0 ? 'No match' : null} onAll={(on) => setMany(attrs.map((a) => `a:${a}`), on)}>
+              {attrs.map((a) => option(`a:${a}`, 'attr', a, <span className="truncate">{ATTRS[a].label}</span>))}
+            </Section>
+            <Section
+              title="Metrics"
+              count={keys.metrics.length}
+              empty={metrics.length === 0 ? (keys.metrics.length === 0 ? 'No metrics in the loaded runs' : 'No match') : null}
+              onAll={(on) => setMany(metrics.map((k) => `m:${k}`), on)}
+            >
+              {metrics.map((k) =>
+                option(
+                  `m:${k}`,
+                  'metric',
+                  k,
+                  keyLabel(k),
+                  <span className="agg-toggles">
+                    {aggToggle(k, 'min')}
+                    {aggToggle(k, 'max')}
+                  </span>,
+                ),
+              )}
+            </Section>
+            <Section
+              title="Parameters"
+              count={keys.params.length}
+              empty={params.length === 0 ? (keys.params.length === 0 ? 'No parameters in the loaded runs' : 'No match') : null}
+              onAll={(on) => setMany(params.map((k) => `p:${k}`), on)}
+            >
+              {params.map((k) => option(`p:${k}`, 'param', k, keyLabel(k)))}
+            </Section>
+            <Section title="Tags" count={keys.tags.length} empty={tags.length === 0 ? (keys.tags.length === 0 ? 'No tags in the loaded runs' : 'No match') : null} onAll={(on) => setMany(tags.map((k) => `t:${k}`), on)}>
+              {tags.map((k) => option(`t:${k}`, 'tag', k, keyLabel(k)))}
+            </Section>
           </div>
           <footer className="columns-foot">
-            <span className="muted small">{isDefault ? 'Default columns' : 'Saved for this experiment'}</span>
+            <span className="muted small">{isDefault ? 'Default columns' : 'Saved for these experiments'}</span>
             {!isDefault ? (
-              <button type="button" className="link-button small" onClick={() => onChange(null)}>
+              <button type="button" className="link-button small" onClick={() => onChange(null)} data-testid="columns-reset">
                 Reset to default
               </button>
             ) : null}

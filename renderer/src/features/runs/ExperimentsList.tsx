@@ -5,23 +5,49 @@ import { CopyButton } from './CopyButton';
 import { numberFormat } from './format';
 import { useExperiments, type ExperimentItem } from './store';
 
-function ExperimentRow({ e, active, onSelect }: { e: ExperimentItem; active: boolean; onSelect: (id: string) => void }) {
+function ExperimentRow({
+  e,
+  active,
+  multi,
+  onSelect,
+  onToggle,
+}: {
+  e: ExperimentItem;
+  active: boolean;
+  /** Several experiments are selected (checkboxes stay visible). */
+  multi: boolean;
+  onSelect: (id: string) => void;
+  onToggle: (id: string) => void;
+}) {
   return (
-    <li>
+    <li className={`exp-li${multi ? ' multi' : ''}`}>
+      <input
+        type="checkbox"
+        className="exp-check"
+        checked={active}
+        onChange={() => onToggle(e.experiment_id)}
+        aria-label={`Compare runs of ${e.name} with the selected experiments`}
+        title="Show this experiment's runs too (Ctrl/Cmd+click)"
+        data-testid="experiment-check"
+        data-experiment-id={e.experiment_id}
+      />
       <a
         href={`#/runs?exp=${encodeURIComponent(e.experiment_id)}`}
         className={`exp-item${active ? ' active' : ''}`}
         aria-current={active ? 'page' : undefined}
         onClick={(ev) => {
-          if (ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.button !== 0) return;
+          if (ev.button !== 0 || ev.shiftKey || ev.altKey) return;
           ev.preventDefault();
-          onSelect(e.experiment_id);
+          // Ctrl/Cmd+click adds or removes the experiment from the selection.
+          if (ev.metaKey || ev.ctrlKey) onToggle(e.experiment_id);
+          else onSelect(e.experiment_id);
         }}
-        title={`${e.name} (id ${e.experiment_id})`}
+        title={`${e.name} (id ${e.experiment_id})\nCtrl/Cmd+click to select several`}
         data-testid="experiment-item"
         data-experiment-name={e.name}
         data-experiment-id={e.experiment_id}
         data-running={e.running_count}
+        data-selected={active}
       >
         <span className="exp-name truncate">{e.name}</span>
         {e.running_count > 0 ? (
@@ -39,13 +65,16 @@ function ExperimentRow({ e, active, onSelect }: { e: ExperimentItem; active: boo
 }
 
 export function ExperimentsList({
-  selectedId,
+  selectedIds,
   onSelect,
+  onToggle,
   onNew,
   trackingUri,
 }: {
-  selectedId: string | undefined;
+  selectedIds: readonly string[];
   onSelect: (id: string) => void;
+  /** Ctrl/Cmd+click or the checkbox: add to / remove from the selected experiments. */
+  onToggle: (id: string) => void;
   onNew: () => void;
   trackingUri: string | null | undefined;
 }) {
@@ -59,7 +88,14 @@ export function ExperimentsList({
   return (
     <aside className="exp-pane" aria-label="Experiments">
       <header className="exp-pane-head">
-        <h2 className="exp-pane-title">Experiments</h2>
+        <h2 className="exp-pane-title">
+          Experiments
+          {selectedIds.length > 1 ? (
+            <span className="count-pill" title={`${selectedIds.length} experiments selected`} data-testid="experiments-selected">
+              {selectedIds.length}
+            </span>
+          ) : null}
+        </h2>
         <button type="button" className="icon-button" onClick={onNew} aria-label="New experiment" title="New experiment" data-testid="btn-new-experiment">
           <PlusIcon />
         </button>
@@ -89,7 +125,7 @@ export function ExperimentsList({
         ) : (
           <ul className="plain-list">
             {shown.map((e) => (
-              <ExperimentRow key={e.experiment_id} e={e} active={e.experiment_id === selectedId} onSelect={onSelect} />
+              <ExperimentRow key={e.experiment_id} e={e} active={selectedIds.includes(e.experiment_id)} multi={selectedIds.length > 1} onSelect={onSelect} onToggle={onToggle} />
             ))}
           </ul>
         )}

@@ -13,6 +13,15 @@ interface Series {
   total: number;
 }
 
+/** The nearest ancestor that scrolls vertically (null: the viewport). */
+function scrollParent(el: HTMLElement): HTMLElement | null {
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    const oy = getComputedStyle(p).overflowY;
+    if (oy === 'auto' || oy === 'scroll') return p;
+  }
+  return null;
+}
+
 /** Requests about one point per pixel; refetches when the width changes by more than this factor. */
 const WIDTH_SLACK = 1.25;
 
@@ -29,7 +38,8 @@ function MetricCard({ runId, metricKey, latest }: { runId: string; metricKey: st
   useEffect(() => {
     const el = holder.current;
     if (!el) return;
-    const io = new IntersectionObserver((entries) => setVisible(entries.some((e) => e.isIntersecting)), { rootMargin: '300px 0px' });
+    // The margin only widens the root: observe against the scrolling pane, or cards just below its fold never load.
+    const io = new IntersectionObserver((entries) => setVisible(entries.some((e) => e.isIntersecting)), { root: scrollParent(el), rootMargin: '300px 0px' });
     io.observe(el);
     return () => io.disconnect();
   }, []);
@@ -48,15 +58,18 @@ function MetricCard({ runId, metricKey, latest }: { runId: string; metricKey: st
     if (f && f.version === version && f.maxPoints === maxPoints) return;
     fetched.current = { version, maxPoints };
     let alive = true;
+    let settled = false;
     setLoading(true);
     api.tracking.metricHistory({ runId, key: metricKey, maxPoints }).then(
       (h) => {
+        settled = true;
         if (!alive) return;
         setSeries({ steps: h.steps, values: h.values, total: h.total });
         setError(null);
         setLoading(false);
       },
       (e: unknown) => {
+        settled = true;
         if (!alive) return;
         fetched.current = null;
         setError(describeError(e));
@@ -65,6 +78,9 @@ function MetricCard({ runId, metricKey, latest }: { runId: string; metricKey: st
     );
     return () => {
       alive = false;
+      // Cancelled before the answer (e.g. scrolled out of view and back): the next run must fetch again,
+      // or the chart would stay "Loading…" forever.
+      if (!settled) fetched.current = null;
     };
   }, [visible, maxPoints, version, runId, metricKey]);
 

@@ -5,6 +5,7 @@ import { api, subscribe, type MldeskError } from '../../api/client';
 import { toast } from '../../app/toasts';
 import { asMldeskError } from '../../lib/errors';
 import { rowComparator } from './columns';
+import { andFilters, STAR_TAG, STARRED_CLAUSE } from './tableLogic';
 import { throttled } from './throttle';
 
 export type ExperimentItem = Output<'tracking.listExperiments'>[number];
@@ -57,16 +58,23 @@ export const useExperiments = create<ExperimentsState>((set, get) => ({
 }));
 
 // ---------------------------------------------------------------------------------------------------------------
-// Runs of one experiment (the table)
+// Runs of one or more experiments (the table)
 
 export interface RunsQuery {
-  experimentId: string;
+  experimentIds: readonly string[];
+  /** The user's filter (URL `q`); errors point into it. */
   filter: string;
   orderBy: readonly string[];
   viewType: ViewType;
+  /** Only runs tagged mldesk.starred = 'true' (appended to the filter server-side). */
+  starredOnly: boolean;
 }
 
-export const queryKey = (q: RunsQuery): string => JSON.stringify([q.experimentId, q.filter, q.orderBy, q.viewType]);
+export const queryKey = (q: RunsQuery): string => JSON.stringify([q.experimentIds, q.filter, q.orderBy, q.viewType, q.starredOnly]);
+export const experimentsKey = (ids: readonly string[]): string => ids.join(',');
+
+/** The filter sent to the server: the user's, then the "starred only" clause (so error offsets stay valid). */
+export const effectiveFilter = (q: RunsQuery): string => andFilters(q.filter, q.starredOnly ? STARRED_CLAUSE : '');
 
 /** A filter the server rejected, with the offending span (0-based UTF-16 offsets). */
 export interface FilterError {
@@ -99,6 +107,8 @@ interface RunsState {
   /** Re-reads the given runs and merges them into the table (live updates). */
   refreshRuns(ids: readonly string[]): Promise<void>;
   clearFilterError(): void;
+  /** Stars / unstars a run (tag mldesk.starred) optimistically; on failure restores the server's state and throws. */
+  setStarred(runId: string, starred: boolean): Promise<void>;
   /** Forget which query is loaded so the next load() refetches (live updates stop while the page is away). */
   invalidate(): void;
 }
@@ -139,13 +149,14 @@ export const useRuns = create<RunsState>((set, get) => ({
     const key = queryKey(q);
     if (!opts.force && key === get().requested && (get().loading || get().loaded)) return;
     const seq = ++runsSeq;
-    const sameExperiment = get().query?.experimentId === q.experimentId;
+    const prev = get().query;
+    const sameExperiment = prev !== null && experimentsKey(prev.experimentIds) === experimentsKey(q.experimentIds);
     // A different experiment starts from a blank table; a new filter/sort keeps the old rows until the answer arrives.
     set({ requested: key, loading: true, error: null, ...(sameExperiment ? {} : { rows: [], total: 0, nextPageToken: undefined, loaded: false, query: null }) });
     try {
       const res = await api.tracking.searchRuns({
-        experimentIds: [q.experimentId],
-        filter: q.filter,
+        experimentIds: [...q.experimentIds],
+        filter: effectiveFilter(q),
         orderBy: [...q.orderBy],
         viewType: q.viewType,
         maxResults: PAGE_SIZE,
@@ -173,8 +184,8 @@ export const useRuns = create<RunsState>((set, get) => ({
     set({ loadingMore: true });
     try {
       const res = await api.tracking.searchRuns({
-        experimentIds: [query.experimentId],
-        filter: query.filter,
+        experimentIds: [...query.experimentIds],
+        filter: effectiveFilter(query),
         orderBy: [...query.orderBy],
         viewType: query.viewType,
         maxResults: PAGE_SIZE,
@@ -207,11 +218,11 @@ export const useRuns = create<RunsState>((set, get) => ({
     const { query } = get();
     if (!query || ids.length === 0) return;
     const seq = runsSeq;
-    const filter = `${query.filter.trim() ? `${query.filter.trim()} AND ` : ''}attributes.run_id IN (${ids.map(sqlString).join(', ')})`;
+    const filter = andFilters(effectiveFilter(query), `attributes.run_id IN (${ids.map(sqlString).join(', ')})`);
     let found: RunRow[];
     try {
       const res = await api.tracking.searchRuns({
-        experimentIds: [query.experimentId],
+        experimentIds: [...query.experimentIds],
         filter,
         orderBy: [...query.orderBy],
         viewType: query.viewType,
@@ -248,6 +259,33 @@ export const useRuns = create<RunsState>((set, get) => ({
     if (get().filterError) set({ filterError: null });
   },
 
+  async setStarred(runId, starred) {
+    const patch = (on: boolean) => {
+      const { rows, query } = get();
+      const i = rows.findIndex((r) => r.info.run_id === runId);
+      if (i < 0) return;
+      const row = rows[i] as RunRow;
+      const tags = { ...row.tags };
+      if (on) tags[STAR_TAG] = 'true';
+      else delete tags[STAR_TAG];
+      const next = [...rows];
+      // Unstarred while showing starred runs only: it no longer matches.
+      if (!on && query?.starredOnly) next.splice(i, 1);
+      else next[i] = { ...row, tags };
+      set({ rows: next });
+    };
+    patch(starred);
+    try {
+      if (starred) await api.tracking.setTag({ runId, key: STAR_TAG, value: 'true' });
+      else await api.tracking.deleteTag({ runId, key: STAR_TAG });
+    } catch (e) {
+      // Back to what the server has.
+      if (get().rows.some((r) => r.info.run_id === runId)) patch(!starred);
+      else void get().refreshRuns([runId]);
+      throw asMldeskError(e);
+    }
+  },
+
   invalidate() {
     set({ requested: '' });
   },
@@ -270,12 +308,13 @@ export function useExperimentsSync(): void {
 }
 
 /**
- * Live table: runs created / changed / logging metrics in `experimentId` are re-read and merged in,
+ * Live table: runs created / changed / logging metrics in the experiments (`"1,3"`) are re-read and merged in,
  * batched to at most two refreshes per second.
  */
-export function useRunsLive(experimentId: string | null): void {
+export function useRunsLive(experimentIds: string | null): void {
   useEffect(() => {
-    if (!experimentId) return;
+    if (!experimentIds) return;
+    const ids = new Set(experimentIds.split(','));
     const pending = new Set<string>();
     const flush = throttled(() => {
       const ids = [...pending];
@@ -283,7 +322,7 @@ export function useRunsLive(experimentId: string | null): void {
       for (let i = 0; i < ids.length; i += 200) void useRuns.getState().refreshRuns(ids.slice(i, i + 200));
     }, 500);
     const onEvent = (p: { run_id: string; experiment_id: string }) => {
-      if (p.experiment_id !== experimentId) return;
+      if (!ids.has(p.experiment_id)) return;
       pending.add(p.run_id);
       flush.call();
     };
@@ -292,5 +331,5 @@ export function useRunsLive(experimentId: string | null): void {
       offs.forEach((off) => off());
       flush.cancel();
     };
-  }, [experimentId]);
+  }, [experimentIds]);
 }

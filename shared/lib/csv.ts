@@ -1,4 +1,7 @@
-/** Minimal RFC 4180 reader for previews: quoted fields, doubled quotes, CRLF/LF; stops after `maxRows`. */
+/**
+ * Minimal RFC 4180 reader (quoted fields, doubled quotes, CRLF/LF) that stops after `maxRows`: artifact
+ * previews in the UI and delimiter sniffing in the engine. `complete` is false when it stopped early.
+ */
 export function parseCsv(text: string, maxRows: number, delimiter = ','): { rows: string[][]; complete: boolean } {
   const rows: string[][] = [];
   let row: string[] = [];

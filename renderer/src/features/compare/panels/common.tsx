@@ -1,0 +1,144 @@
+/** Small pieces shared by the comparison panels: props, run header, number format, export hooks. */
+import { useState, type ReactNode, type RefObject } from 'react';
+import type { RunRow } from '../../../../../shared/contract';
+import { toast } from '../../../app/toasts';
+import { effectiveBackground, exportPng, exportSvg, findChartSvg } from '../../../charts/exportChart';
+import { datedFileName, downloadBlob, toCsv } from '../../../lib/exportCsv';
+import { runLabel, type CsvRow } from './logic';
+
+/** What every panel takes. */
+export interface ComparePanelProps {
+  /** The selected runs, in column / legend order. */
+  runs: readonly RunRow[];
+  /** Colour of a run (e.g. `runColor(id, overrides)` from lib/runColors). */
+  colorOf: (runId: string) => string;
+}
+
+/** Metric / param values: integers as is, else 5 significant digits, tiny / huge in exponent form. */
+export function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? '∞' : '−∞';
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-4 || a >= 1e9)) return v.toExponential(3);
+  return String(Number(v.toPrecision(5)));
+}
+
+/** Compact tick labels: 1.2k, 3.4M, 1e-4. */
+export function formatTick(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a >= 1e9) return `${Number((v / 1e9).toPrecision(3))}B`;
+  if (a >= 1e6) return `${Number((v / 1e6).toPrecision(3))}M`;
+  if (a >= 1e4) return `${Number((v / 1e3).toPrecision(3))}k`;
+  if (a !== 0 && a < 1e-3) return v.toExponential(0);
+  return String(Number(v.toPrecision(4)));
+}
+
+export function RunSwatch({ color }: { color: string }) {
+  return <span className="cmp-swatch" style={{ background: color }} aria-hidden />;
+}
+
+/** Column header of a run: colour swatch + name (full name and id in the tooltip). */
+export function RunHead({ run, color }: { run: RunRow; color: string }) {
+  return (
+    <span className="cmp-run-head" title={`${runLabel(run)}\n${run.info.run_id}`}>
+      <RunSwatch color={color} />
+      <span className="truncate">{runLabel(run)}</span>
+    </span>
+  );
+}
+
+/** Panel chrome: title, a subtitle line, actions on the right, then the body. */
+export function PanelHead({ title, sub, children }: { title: string; sub?: ReactNode; children?: ReactNode }) {
+  return (
+    <header className="cmp-panel-head">
+      <div className="cmp-panel-titles">
+        <span className="cmp-panel-title">{title}</span>
+        {sub ? <span className="cmp-panel-sub">{sub}</span> : null}
+      </div>
+      {children ? <div className="cmp-panel-actions">{children}</div> : null}
+    </header>
+  );
+}
+
+/** Downloads CSV records as `<base>-YYYY-MM-DD.csv`. */
+export function downloadCsv(base: string, rows: readonly CsvRow[]): void {
+  try {
+    downloadBlob(new Blob([toCsv(rows)], { type: 'text/csv;charset=utf-8' }), datedFileName(base));
+  } catch (e) {
+    toast.error(e, 'Could not export the CSV');
+  }
+}
+
+/**
+ * A value the parent may control: follows `value` whenever the parent changes it, otherwise keeps the
+ * user's choice locally; every change is reported through `onChange`.
+ */
+export function useControllable<T>(
+  value: T | undefined,
+  onChange: ((v: T) => void) | undefined,
+  same: (a: T | undefined, b: T | undefined) => boolean = Object.is,
+): [T | undefined, (v: T) => void] {
+  const [inner, setInner] = useState<T | undefined>(value);
+  const [prev, setPrev] = useState<T | undefined>(value);
+  let current = inner;
+  if (!same(prev, value)) {
+    // The parent changed the prop: adopt it (render-time sync, no effect round-trip).
+    setPrev(value);
+    setInner(value);
+    current = value;
+  }
+  return [
+    current,
+    (v: T) => {
+      setInner(v);
+      onChange?.(v);
+    },
+  ];
+}
+
+/** Same strings in the same order (for array props that parents rebuild on every render). */
+export function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  return a.every((v, i) => v === b[i]);
+}
+
+/** PNG / SVG export of the chart <svg> inside `body`, with the card's background and a title. */
+export function useChartExport(body: RefObject<HTMLElement | null>, root: RefObject<HTMLElement | null>) {
+  const [exporting, setExporting] = useState(false);
+  const run = async (kind: 'png' | 'svg', title: string, fileBase: string) => {
+    const svg = findChartSvg(body.current);
+    if (!svg) {
+      toast.warn('The chart has not been drawn yet');
+      return;
+    }
+    const opts = { title, background: root.current ? effectiveBackground(root.current) : undefined };
+    try {
+      if (kind === 'svg') exportSvg(svg, fileBase, opts);
+      else {
+        setExporting(true);
+        await exportPng(svg, fileBase, opts);
+      }
+    } catch (e) {
+      toast.error(e, `Could not export the chart as ${kind.toUpperCase()}`);
+    } finally {
+      setExporting(false);
+    }
+  };
+  return { exporting, exportChart: run };
+}
+
+/** PNG + SVG buttons (test ids `btn-export-png`, `btn-export-svg`, as on metric charts). */
+export function ExportButtons({ disabled, exporting, onExport }: { disabled: boolean; exporting: boolean; onExport: (kind: 'png' | 'svg') => void }) {
+  return (
+    <>
+      <button type="button" className="button button-xs" onClick={() => onExport('png')} disabled={disabled || exporting} title="Download as PNG" data-testid="btn-export-png">
+        PNG
+      </button>
+      <button type="button" className="button button-xs" onClick={() => onExport('svg')} disabled={disabled} title="Download as SVG" data-testid="btn-export-svg">
+        SVG
+      </button>
+    </>
+  );
+}

@@ -1,0 +1,130 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import type { ProjectSummary } from '../../../../shared/contract';
+import { asMldeskError } from '../../lib/errors';
+import { Dialog } from '../../ui/Dialog';
+import { Spinner } from '../../ui/Spinner';
+import { useData, type AddResult } from './store';
+
+interface ErrorView {
+  code?: string;
+  message: string;
+}
+
+/** Seconds since `busy` turned on (large files take a while: show that something is happening). */
+function useElapsed(busy: boolean): number {
+  const [seconds, setSeconds] = useState(0);
+  useEffect(() => {
+    if (!busy) return;
+    const started = Date.now();
+    setSeconds(0);
+    const t = setInterval(() => setSeconds(Math.floor((Date.now() - started) / 1000)), 500);
+    return () => clearInterval(t);
+  }, [busy]);
+  return seconds;
+}
+
+export function AddDatasetDialog({ project, onClose, onDone }: { project: ProjectSummary; onClose: () => void; onDone: (r: AddResult) => void }) {
+  const add = useData((s) => s.add);
+  const [path, setPath] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ErrorView | null>(null);
+  const elapsed = useElapsed(busy);
+  const inputRef = useRef<HTMLInputElement>(null);
+  const pathId = useId();
+  const hintId = useId();
+  const errorId = useId();
+
+  useEffect(() => {
+    if (error && !busy) inputRef.current?.focus();
+  }, [error, busy]);
+
+  const submit = async () => {
+    const p = path.trim();
+    if (!p) {
+      setError({ message: 'Give the path of a data file inside the project, e.g. data/train.csv' });
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(await add(project.id, p));
+    } catch (e) {
+      const err = asMldeskError(e);
+      setError({ code: err.code, message: err.message });
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog
+      title="Add dataset"
+      description={
+        <>
+          Snapshots a file of <strong>{project.name}</strong> into the local cache and commits a pointer to it. Adding a changed file again makes a
+          new version.
+        </>
+      }
+      onClose={onClose}
+      busy={busy}
+      onSubmit={() => void submit()}
+      testId="dialog-add-dataset"
+      footer={
+        <>
+          <button type="button" className="button" onClick={onClose} disabled={busy}>
+            Cancel
+          </button>
+          <button type="submit" className="button button-primary" disabled={busy} aria-busy={busy || undefined} data-testid="add-dataset-submit">
+            {busy ? <Spinner /> : null}
+            {busy ? 'Adding…' : 'Add dataset'}
+          </button>
+        </>
+      }
+    >
+      <div className="field">
+        <label htmlFor={pathId}>File path, relative to the project</label>
+        <div className="ds-path-field">
+          <span className="ds-path-prefix mono truncate" title={project.path}>
+            {project.path.replace(/[\\/]+$/, '')}/
+          </span>
+          <input
+            ref={inputRef}
+            id={pathId}
+            className="input mono"
+            type="text"
+            value={path}
+            onChange={(e) => {
+              setPath(e.target.value);
+              if (error) setError(null);
+            }}
+            placeholder="data/train.csv"
+            autoComplete="off"
+            autoCapitalize="off"
+            spellCheck={false}
+            disabled={busy}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={[hintId, error ? errorId : ''].filter(Boolean).join(' ')}
+            data-testid="add-dataset-path"
+            data-autofocus
+          />
+        </div>
+        <p id={hintId} className="field-hint">
+          CSV, Parquet or JSON lines. The file is read strictly (a ragged row or a bad value is reported with its line) before anything is written.
+        </p>
+      </div>
+      {busy ? (
+        <p className="ds-progress" role="status" data-testid="add-dataset-progress">
+          <Spinner />
+          Reading, hashing and caching {path.trim()}… {elapsed > 0 ? `${elapsed} s` : ''}
+          {elapsed >= 3 ? <span className="muted"> (large files take a few seconds)</span> : null}
+        </p>
+      ) : null}
+      {error ? (
+        <p id={errorId} className="field-error" role="alert" data-testid="dialog-error">
+          {error.code ? <code className="error-code">{error.code}</code> : null}
+          {error.code ? ' ' : null}
+          {error.message}
+        </p>
+      ) : null}
+    </Dialog>
+  );
+}

@@ -1,0 +1,290 @@
+import { useEffect, useMemo, useState } from 'react';
+import { columnType, type DatasetVersion, type ProjectSummary } from '../../../../shared/contract';
+import { RefreshIcon } from '../../app/icons';
+import { toast } from '../../app/toasts';
+import { Spinner } from '../../ui/Spinner';
+import { formatInt, shortCommit, shortSha } from './format';
+import { DraftError, fromDraft, sortChecks, WORKING, type ColumnDraft, type DatasetItem, type Expectations, type ExpectationsDraft } from './logic';
+import { useValidation, useValidationFor } from './store';
+import { versionLabel, VersionSelect } from './VersionSelect';
+
+const TYPES: readonly string[] = columnType.options;
+
+function ExpectationRow({ c, onChange, invalid }: { c: ColumnDraft; onChange: (patch: Partial<ColumnDraft>) => void; invalid: boolean }) {
+  const types = TYPES.includes(c.type) ? TYPES : [...TYPES, c.type];
+  const hasDrift = c.orig.drift !== undefined;
+  return (
+    <tr data-testid="expectation-row" data-column={c.name} className={invalid ? 'ds-row-invalid' : undefined}>
+      <th scope="row" className="mono" title={c.name}>
+        {c.name}
+      </th>
+      <td>
+        <select className="input input-sm" value={c.type} onChange={(e) => onChange({ type: e.target.value })} aria-label={`${c.name}: type`} data-testid="exp-type">
+          {types.map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+        </select>
+      </td>
+      <td>
+        <input
+          className="input input-sm tabular"
+          inputMode="decimal"
+          value={c.maxMissingPct}
+          onChange={(e) => onChange({ maxMissingPct: e.target.value })}
+          aria-label={`${c.name}: max missing %`}
+          title="Largest allowed share of missing values, in % (0 = not nullable)"
+          data-testid="exp-max-missing"
+        />
+      </td>
+      <td>
+        <input className="input input-sm tabular" inputMode="decimal" value={c.rangeMin} onChange={(e) => onChange({ rangeMin: e.target.value })} placeholder="—" aria-label={`${c.name}: range min`} data-testid="exp-range-min" />
+      </td>
+      <td>
+        <input className="input input-sm tabular" inputMode="decimal" value={c.rangeMax} onChange={(e) => onChange({ rangeMax: e.target.value })} placeholder="—" aria-label={`${c.name}: range max`} data-testid="exp-range-max" />
+      </td>
+      <td>
+        <input
+          className="input input-sm"
+          value={c.categories}
+          onChange={(e) => onChange({ categories: e.target.value })}
+          placeholder="any"
+          title={c.categories || 'Comma-separated allowed values (empty = any)'}
+          aria-label={`${c.name}: allowed categories`}
+          data-testid="exp-categories"
+        />
+      </td>
+      <td className="ds-center">
+        <input type="checkbox" checked={c.unique} onChange={(e) => onChange({ unique: e.target.checked })} aria-label={`${c.name}: unique`} data-testid="exp-unique" />
+      </td>
+      <td>
+        <input
+          className="input input-sm tabular"
+          inputMode="decimal"
+          value={c.psiMax}
+          onChange={(e) => onChange({ psiMax: e.target.value })}
+          placeholder={hasDrift ? 'off' : 'n/a'}
+          disabled={!hasDrift}
+          title={hasDrift ? 'Largest allowed population stability index against the reference distribution (empty = no drift test)' : 'No reference distribution recorded for this column'}
+          aria-label={`${c.name}: drift PSI max`}
+          data-testid="exp-psi"
+        />
+      </td>
+    </tr>
+  );
+}
+
+export default function ValidationTab({ project, dataset, versions }: { project: ProjectSummary; dataset: DatasetItem; versions: readonly DatasetVersion[] }) {
+  const st = useValidationFor(project.id, dataset.path);
+  const store = useValidation.getState;
+  const latest = versions[0]?.commit ?? WORKING;
+  const [target, setTarget] = useState(latest);
+  const [draftError, setDraftError] = useState<DraftError | null>(null);
+
+  // Committed ones when there are; else infer from the latest version (not whatever the working file holds now).
+  const inferFrom = dataset.hasExpectations || latest === WORKING ? undefined : latest;
+  useEffect(() => {
+    void useValidation.getState().load(project.id, dataset.path, { inferFrom });
+  }, [project.id, dataset.path, inferFrom]);
+  // A new version arrived: validate the latest by default.
+  useEffect(() => setTarget(latest), [latest]);
+
+  const draft = st.draft;
+  const setDraft = (d: ExpectationsDraft) => {
+    setDraftError(null);
+    store().edit(project.id, dataset.path, d);
+  };
+  const patchColumn = (i: number, patch: Partial<ColumnDraft>) => {
+    if (!draft) return;
+    setDraft({ ...draft, columns: draft.columns.map((c, j) => (j === i ? { ...c, ...patch } : c)) });
+  };
+
+  /** The edited expectations, or null (and the error shown) when a field does not parse. */
+  const build = (): Expectations | null => {
+    if (!draft) return null;
+    try {
+      const e = fromDraft(draft);
+      setDraftError(null);
+      return e;
+    } catch (e) {
+      if (e instanceof DraftError) {
+        setDraftError(e);
+        return null;
+      }
+      throw e;
+    }
+  };
+
+  const save = async () => {
+    const e = build();
+    if (!e) return;
+    const commit = await store().save(project.id, dataset.path, e);
+    if (commit) toast.success(`Expectations for ${dataset.path} committed (${shortCommit(commit)})`);
+  };
+  const validate = () => {
+    const e = build();
+    if (!e) return;
+    void store().validate(project.id, dataset.path, target === WORKING ? undefined : target, e);
+  };
+
+  const checks = useMemo(() => (st.report ? sortChecks(st.report.checks) : []), [st.report]);
+  const targetLabel = target === WORKING ? 'working file' : target === latest ? 'latest' : `version ${shortCommit(target)}`;
+
+  if (!draft) {
+    return st.error ? (
+      <div className="error-panel" role="alert" data-testid="expectations-error">
+        <h2>Could not load expectations</h2>
+        <p>
+          <code className="error-code">{st.error.code}</code> {st.error.message}
+        </p>
+        <button type="button" className="button" onClick={() => void store().load(project.id, dataset.path, { force: true, inferFrom })}>
+          <RefreshIcon />
+          Retry
+        </button>
+      </div>
+    ) : (
+      <div className="page-loading">
+        <Spinner label="Loading expectations" size={16} />
+      </div>
+    );
+  }
+
+  const base = draft.base;
+  return (
+    <div className="ds-validation">
+      <section className="card ds-exp-card" aria-label="Expectations">
+        <header className="ds-card-head">
+          <h3 className="card-title">Expectations</h3>
+          {st.committed ? (
+            <span className="badge badge-ok" data-testid="expectations-source" data-committed="true" title={`${dataset.path}.expectations.json is committed in the project`}>
+              committed
+            </span>
+          ) : (
+            <span className="badge badge-warn" data-testid="expectations-source" data-committed="false" title="Nothing is committed yet: these were inferred from the profile of the data">
+              inferred from {st.inferredFrom ? versionLabel(versions, st.inferredFrom) : 'the working file'} — not saved
+            </span>
+          )}
+          {st.dirty ? <span className="badge badge-neutral">edited</span> : null}
+          <span className="muted small">
+            reference: {formatInt(base.reference.rows)} rows, sha256 <code className="mono">{shortSha(base.reference.sha256)}</code>
+          </span>
+          <span className="toolbar-spacer" />
+          {st.savedCommit ? (
+            <span className="small" data-testid="expectations-commit" data-commit={st.savedCommit}>
+              Saved in commit <code className="commit-oid">{shortCommit(st.savedCommit)}</code>
+            </span>
+          ) : null}
+          <button type="button" className="button button-sm" onClick={() => store().reset(project.id, dataset.path)} disabled={!st.dirty || st.saving}>
+            Reset edits
+          </button>
+          <button type="button" className="button button-sm button-primary" onClick={() => void save()} disabled={st.saving} aria-busy={st.saving || undefined} data-testid="btn-save-expectations">
+            {st.saving ? <Spinner /> : null}
+            {st.saving ? 'Saving…' : 'Save expectations'}
+          </button>
+        </header>
+        <p className="muted small ds-exp-help">
+          {st.committed
+            ? `Stored in ${dataset.path}.expectations.json. Saving commits your edits.`
+            : 'Inferred from the data: rows within ±50 %, observed ranges padded by 10 %, the categories seen, drift tests against the reference distribution. Saving commits them next to the dataset.'}
+        </p>
+        <div className="ds-rows-band">
+          <span className="ds-label">Row count between</span>
+          <input
+            className="input input-sm tabular"
+            inputMode="numeric"
+            value={draft.rowsMin}
+            onChange={(e) => setDraft({ ...draft, rowsMin: e.target.value })}
+            aria-label="Minimum rows"
+            data-testid="exp-rows-min"
+          />
+          <span>and</span>
+          <input
+            className="input input-sm tabular"
+            inputMode="numeric"
+            value={draft.rowsMax}
+            onChange={(e) => setDraft({ ...draft, rowsMax: e.target.value })}
+            aria-label="Maximum rows"
+            data-testid="exp-rows-max"
+          />
+        </div>
+        {draftError ? (
+          <p className="field-error" role="alert" data-testid="expectations-invalid">
+            {draftError.message}
+          </p>
+        ) : null}
+        <div className="table-wrap ds-exp-wrap">
+          <table className="data-table ds-exp-table" aria-label="Column expectations">
+            <thead>
+              <tr>
+                <th scope="col">Column</th>
+                <th scope="col">Type</th>
+                <th scope="col" title="Largest allowed share of missing values">
+                  Max missing %
+                </th>
+                <th scope="col">Range min</th>
+                <th scope="col">Range max</th>
+                <th scope="col">Allowed categories</th>
+                <th scope="col" className="ds-center">
+                  Unique
+                </th>
+                <th scope="col" title="Population stability index against the reference distribution">
+                  Drift PSI max
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {draft.columns.map((c, i) => (
+                <ExpectationRow key={c.name} c={c} onChange={(p) => patchColumn(i, p)} invalid={draftError?.column === c.name} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+
+      <section className="card ds-report-card" aria-label="Validation">
+        <header className="ds-card-head">
+          <h3 className="card-title">Validate</h3>
+          <VersionSelect versions={versions} value={target} onChange={setTarget} label="Version to validate" testId="validate-version" working />
+          <button type="button" className="button button-sm button-primary" onClick={validate} disabled={st.validating} aria-busy={st.validating || undefined} data-testid="btn-validate">
+            {st.validating ? <Spinner /> : null}
+            {target === latest && target !== WORKING ? 'Validate latest' : target === WORKING ? 'Validate working file' : `Validate version ${shortCommit(target)}`}
+          </button>
+          {st.dirty ? <span className="muted small">uses the edited expectations (not saved yet)</span> : null}
+        </header>
+        {st.reportError && !st.validating ? (
+          <p className="text-danger small" role="alert">
+            <code className="error-code">{st.reportError.code}</code> {st.reportError.message}
+          </p>
+        ) : null}
+        {st.report ? (
+          <>
+            <div className={`ds-report-summary ${st.report.passed ? 'passed' : 'failed'}`} data-testid="validation-summary" data-passed={st.report.passed} data-failed={st.report.failed}>
+              <span className={`badge ${st.report.passed ? 'badge-ok' : 'badge-danger'}`}>{st.report.passed ? '✔ passed' : `✘ ${st.report.failed} failed`}</span>
+              <span>
+                {st.report.passed
+                  ? `All ${st.report.checks.length} checks passed`
+                  : `${st.report.failed} of ${st.report.checks.length} checks failed`}{' '}
+                for {st.reportTarget === WORKING ? 'the working file' : versionLabel(versions, st.reportTarget ?? '')}
+              </span>
+            </div>
+            <ul className="plain-list ds-checks">
+              {checks.map((c, i) => (
+                <li key={i} className={`ds-check ${c.passed ? 'passed' : 'failed'}`} data-testid="validation-check" data-passed={c.passed} data-column={c.column ?? ''}>
+                  <span className="ds-check-mark" aria-label={c.passed ? 'passed' : 'failed'}>
+                    {c.passed ? '✔' : '✘'}
+                  </span>
+                  <span className="ds-check-name">{c.name}</span>
+                  {c.column ? <code className="mono ds-check-col">{c.column}</code> : <span className="muted small">dataset</span>}
+                  <span className="ds-check-msg">{c.message}</span>
+                </li>
+              ))}
+            </ul>
+          </>
+        ) : !st.validating ? (
+          <p className="muted small">Check the {targetLabel} against these expectations: types, missing values, ranges, categories, uniqueness, distribution drift and the row count.</p>
+        ) : null}
+      </section>
+    </div>
+  );
+}

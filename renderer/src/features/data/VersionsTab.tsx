@@ -1,0 +1,174 @@
+import { useState } from 'react';
+import type { DatasetVersion, ProjectSummary } from '../../../../shared/contract';
+import { buildHash, setQuery } from '../../app/router';
+import { toast } from '../../app/toasts';
+import { firstLine } from '../../lib/format';
+import { ConfirmDialog } from '../../ui/ConfirmDialog';
+import { RelativeTime } from '../../ui/RelativeTime';
+import { formatBytes, formatDate, formatInt, shortCommit, shortSha } from './format';
+import type { DatasetItem } from './logic';
+import { useData } from './store';
+
+function RunLinks({ runs }: { runs: DatasetVersion['runs'] }) {
+  if (runs.length === 0) return <span className="muted">—</span>;
+  const shown = runs.slice(0, 3);
+  return (
+    <span className="ds-runs">
+      {shown.map((r) => (
+        <a
+          key={r.runId}
+          className="ds-run-link"
+          href={buildHash('/runs', { exp: r.experimentId, run: r.runId })}
+          title={`${r.runName || r.runId} (${r.status.toLowerCase()})`}
+          data-testid="version-run"
+          data-run-id={r.runId}
+        >
+          <span className="ds-run-dot" data-status={r.status} aria-hidden="true" />
+          {r.runName || r.runId.slice(0, 8)}
+        </a>
+      ))}
+      {runs.length > shown.length ? (
+        <span className="muted small" title={runs.slice(3).map((r) => r.runName || r.runId).join('\n')}>
+          +{runs.length - shown.length}
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
+export function VersionsTab({ project, dataset, versions }: { project: ProjectSummary; dataset: DatasetItem; versions: readonly DatasetVersion[] }) {
+  const [picked, setPicked] = useState<readonly string[]>([]);
+  const [confirm, setConfirm] = useState<DatasetVersion | null>(null);
+  const checkout = useData((s) => s.checkout);
+
+  const toggle = (commit: string) =>
+    setPicked((cur) => (cur.includes(commit) ? cur.filter((c) => c !== commit) : [...cur, commit].slice(-2)));
+  const openDiff = () => {
+    // Older version as A, newer as B (versions are newest first).
+    const idx = picked.map((c) => versions.findIndex((v) => v.commit === c)).sort((x, y) => y - x);
+    const [a, b] = idx.map((i) => versions[i]!.commit);
+    setQuery({ tab: 'diff', a, b, key: null, kinds: null, col: null, offset: null, stat: null }, { replace: false });
+  };
+
+  if (versions.length === 0) {
+    return (
+      <p className="muted table-empty" data-testid="versions-empty">
+        No committed versions of {dataset.path} yet.
+      </p>
+    );
+  }
+
+  return (
+    <div className="ds-versions">
+      <div className="ds-toolbar">
+        <span className="muted small">
+          {picked.length === 2 ? 'Two versions selected.' : `Select two versions to compare them${picked.length === 1 ? ' (one more)' : ''}.`}
+        </span>
+        <span className="toolbar-spacer" />
+        <button type="button" className="button button-primary button-sm" onClick={openDiff} disabled={picked.length !== 2} data-testid="btn-diff-versions">
+          Diff
+        </button>
+      </div>
+      <div className="table-wrap">
+        <table className="data-table ds-versions-table" aria-label={`Versions of ${dataset.path}`}>
+          <thead>
+            <tr>
+              <th scope="col" className="ds-col-check">
+                <span className="visually-hidden">Select for diff</span>
+              </th>
+              <th scope="col" className="ds-col-commit">
+                Commit
+              </th>
+              <th scope="col" className="ds-col-date">
+                Date
+              </th>
+              <th scope="col" className="ds-col-msg">
+                Message
+              </th>
+              <th scope="col" className="ds-col-num right">
+                Rows
+              </th>
+              <th scope="col" className="ds-col-sha">
+                sha256
+              </th>
+              <th scope="col" className="ds-col-runs">
+                Used by runs
+              </th>
+              <th scope="col" className="ds-col-actions">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {versions.map((v, i) => {
+              const current = v.pointer.sha256 === dataset.sha256;
+              const selected = picked.includes(v.commit);
+              return (
+                <tr key={v.commit} data-testid="version-row" data-commit={v.commit} data-selected={selected} className={selected ? 'ds-row-selected' : undefined}>
+                  <td className="ds-col-check">
+                    <input type="checkbox" checked={selected} onChange={() => toggle(v.commit)} aria-label={`Select version ${shortCommit(v.commit)} for diff`} data-testid="version-select" />
+                  </td>
+                  <td className="ds-col-commit">
+                    <code className="commit-oid" title={v.commit}>
+                      {shortCommit(v.commit)}
+                    </code>
+                    {i === 0 ? <span className="badge badge-neutral ds-tag">latest</span> : null}
+                    {current ? (
+                      <span className="badge badge-ok ds-tag" title="The pointer in the working tree refers to this version">
+                        current
+                      </span>
+                    ) : null}
+                  </td>
+                  <td className="ds-col-date" title={`${formatDate(v.timestamp)} by ${v.author}`}>
+                    <RelativeTime ms={v.timestamp} />
+                  </td>
+                  <td className="ds-col-msg" title={v.message}>
+                    <span className="ds-msg">{firstLine(v.message)}</span>
+                  </td>
+                  <td className="ds-col-num right tabular" title={`${v.pointer.columns.length} columns, ${formatBytes(v.pointer.size)}`}>
+                    {formatInt(v.pointer.rows)}
+                  </td>
+                  <td className="ds-col-sha">
+                    <code className="mono small" title={v.pointer.sha256}>
+                      {shortSha(v.pointer.sha256)}
+                    </code>
+                  </td>
+                  <td className="ds-col-runs">
+                    <RunLinks runs={v.runs} />
+                  </td>
+                  <td className="ds-col-actions">
+                    <button type="button" className="button button-xs" onClick={() => setConfirm(v)} title={`Restore this version into ${dataset.path}`} data-testid="btn-checkout">
+                      Checkout
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {confirm ? (
+        <ConfirmDialog
+          title="Check out this version?"
+          confirmLabel="Overwrite and check out"
+          busyLabel="Checking out…"
+          danger
+          onClose={() => setConfirm(null)}
+          onConfirm={async () => {
+            const p = await checkout(project.id, dataset.path, confirm.commit);
+            toast.success(`${dataset.path} is now version ${shortCommit(confirm.commit)} (${formatInt(p.rows)} rows)`);
+          }}
+        >
+          <p>
+            Restores <code className="mono">{dataset.path}</code> to version <code className="mono">{shortCommit(confirm.commit)}</code> (
+            {formatInt(confirm.pointer.rows)} rows, {formatDate(confirm.timestamp)}).
+          </p>
+          <p className="callout">
+            This <strong>overwrites the working file</strong>. Changes to it that were never added as a version are lost; every committed version stays
+            in the cache.
+          </p>
+        </ConfirmDialog>
+      ) : null}
+    </div>
+  );
+}
