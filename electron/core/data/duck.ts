@@ -84,6 +84,7 @@ export function readError(src: DataSource, e: unknown): MldeskError {
   if (cols) problem = `ragged row: expected ${cols[1]} fields, found ${cols[2]}`;
   else if (/unterminated quote/i.test(msg)) problem = 'unterminated quoted field';
   else if (/Invalid unicode|not utf-8/i.test(msg)) problem = 'invalid UTF-8 byte sequence';
+  else if (/state machine reached an invalid state/i.test(msg)) problem = 'malformed CSV (mixed line endings or a stray quote)';
   else if (/Malformed JSON|JSON/i.test(msg) && src.format === 'jsonl') problem = `malformed JSON: ${msg.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, '')}`;
   else if (/No magic bytes|parquet/i.test(msg) && src.format === 'parquet') problem = `unreadable Parquet: ${msg.split('\n')[0]!.replace(/^[A-Za-z ]+Error: /, '')}`;
   else problem = msg.split('\n').find((l) => l.trim() && !/^CSV Error on Line/.test(l.trim()))?.replace(/^[A-Za-z ]+Error: /, '').trim() ?? msg;

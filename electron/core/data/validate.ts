@@ -80,7 +80,8 @@ export function inferExpectations(ref: Profile): Expectations {
       const nonMissing = c.count - c.missing;
       if ((c.type === 'integer' || c.type === 'float') && typeof c.min === 'number' && typeof c.max === 'number') {
         const pad = (c.max - c.min) * 0.1;
-        col.range = { min: c.min - pad, max: c.max + pad };
+        // Non-negative columns (amounts, counts, ages) stay non-negative.
+        col.range = { min: c.min >= 0 ? Math.max(0, c.min - pad) : c.min - pad, max: c.max + pad };
         if (c.histogram && c.histogram.length > 1) {
           const edges = c.histogram.slice(1).map((h) => h.lo);
           col.drift = { psiMax: PSI_MAX, bins: edges, refShares: numericShares(c, edges)! };

@@ -1,7 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { DatabaseIcon, FolderIcon } from '../../app/icons';
 import { useReadyWhen } from '../../app/ready';
-import { navigate, useQueryParam } from '../../app/router';
+import { navigate, setQuery, useQueryParam } from '../../app/router';
 import { toast } from '../../app/toasts';
 import { Spinner } from '../../ui/Spinner';
 import { useProjects, useProjectsSync } from '../projects';
@@ -28,8 +28,12 @@ export default function DataPage() {
   // No (or an unknown) project in the URL: open the first one.
   const firstProject = projects.find((p) => !p.missing)?.id ?? projects[0]?.id;
   useEffect(() => {
-    if (projectsLoaded && !project && firstProject) navigate('/data', { project: firstProject }, { replace: true });
-  }, [projectsLoaded, project, firstProject]);
+    // Only a missing project keeps the rest of the URL (a pasted `#/data?path=…&tab=…`); an unknown one starts over.
+    if (projectsLoaded && !project && firstProject) {
+      if (projectParam === undefined) setQuery({ project: firstProject });
+      else navigate('/data', { project: firstProject }, { replace: true });
+    }
+  }, [projectsLoaded, project, firstProject, projectParam]);
 
   // No dataset in the URL: open the first one.
   const firstPath = list?.[0]?.path;

@@ -5,10 +5,18 @@ import { toast } from '../../app/toasts';
 import { Spinner } from '../../ui/Spinner';
 import { formatInt, shortCommit, shortSha } from './format';
 import { DraftError, fromDraft, sortChecks, WORKING, type ColumnDraft, type DatasetItem, type Expectations, type ExpectationsDraft } from './logic';
-import { useValidation, useValidationFor } from './store';
+import { useData, useValidation, useValidationFor } from './store';
 import { versionLabel, VersionSelect } from './VersionSelect';
 
 const TYPES: readonly string[] = columnType.options;
+/** Validate-target prefix for another dataset of the project (its working file). */
+const OTHER = 'file:';
+
+function targetText(versions: readonly DatasetVersion[], t: string): string {
+  if (t === WORKING) return 'the working file';
+  if (t.startsWith(OTHER)) return t.slice(OTHER.length);
+  return versionLabel(versions, t);
+}
 
 function ExpectationRow({ c, onChange, invalid }: { c: ColumnDraft; onChange: (patch: Partial<ColumnDraft>) => void; invalid: boolean }) {
   const types = TYPES.includes(c.type) ? TYPES : [...TYPES, c.type];
@@ -79,6 +87,11 @@ export default function ValidationTab({ project, dataset, versions }: { project:
   const st = useValidationFor(project.id, dataset.path);
   const store = useValidation.getState;
   const latest = versions[0]?.commit ?? WORKING;
+  const others = useData((s) => s.datasets[project.id]?.data);
+  const extra = useMemo(
+    () => (others ?? []).filter((d) => d.path !== dataset.path).map((d) => ({ value: `${OTHER}${d.path}`, label: `${d.path} (${formatInt(d.rows)} rows)` })),
+    [others, dataset.path],
+  );
   const [target, setTarget] = useState(latest);
   const [draftError, setDraftError] = useState<DraftError | null>(null);
 
@@ -125,11 +138,12 @@ export default function ValidationTab({ project, dataset, versions }: { project:
   const validate = () => {
     const e = build();
     if (!e) return;
-    void store().validate(project.id, dataset.path, target === WORKING ? undefined : target, e);
+    if (target.startsWith(OTHER)) void store().validate(project.id, dataset.path, undefined, e, target.slice(OTHER.length));
+    else void store().validate(project.id, dataset.path, target === WORKING ? undefined : target, e);
   };
 
   const checks = useMemo(() => (st.report ? sortChecks(st.report.checks) : []), [st.report]);
-  const targetLabel = target === WORKING ? 'working file' : target === latest ? 'latest' : `version ${shortCommit(target)}`;
+  const targetLabel = target === WORKING ? 'working file' : target.startsWith(OTHER) ? target.slice(OTHER.length) : target === latest ? 'latest' : `version ${shortCommit(target)}`;
 
   if (!draft) {
     return st.error ? (
@@ -245,10 +259,16 @@ export default function ValidationTab({ project, dataset, versions }: { project:
       <section className="card ds-report-card" aria-label="Validation">
         <header className="ds-card-head">
           <h3 className="card-title">Validate</h3>
-          <VersionSelect versions={versions} value={target} onChange={setTarget} label="Version to validate" testId="validate-version" working />
+          <VersionSelect versions={versions} value={target} onChange={setTarget} label="Version to validate" testId="validate-version" working extra={extra} />
           <button type="button" className="button button-sm button-primary" onClick={validate} disabled={st.validating} aria-busy={st.validating || undefined} data-testid="btn-validate">
             {st.validating ? <Spinner /> : null}
-            {target === latest && target !== WORKING ? 'Validate latest' : target === WORKING ? 'Validate working file' : `Validate version ${shortCommit(target)}`}
+            {target === latest && target !== WORKING
+              ? 'Validate latest'
+              : target === WORKING
+                ? 'Validate working file'
+                : target.startsWith(OTHER)
+                  ? `Validate ${target.slice(OTHER.length)}`
+                  : `Validate version ${shortCommit(target)}`}
           </button>
           {st.dirty ? <span className="muted small">uses the edited expectations (not saved yet)</span> : null}
         </header>
@@ -265,7 +285,7 @@ export default function ValidationTab({ project, dataset, versions }: { project:
                 {st.report.passed
                   ? `All ${st.report.checks.length} checks passed`
                   : `${st.report.failed} of ${st.report.checks.length} checks failed`}{' '}
-                for {st.reportTarget === WORKING ? 'the working file' : versionLabel(versions, st.reportTarget ?? '')}
+                for {targetText(versions, st.reportTarget ?? WORKING)}
               </span>
             </div>
             <ul className="plain-list ds-checks">

@@ -19,6 +19,7 @@ export function VersionSelect({
   working = false,
   id,
   disabled,
+  extra,
 }: {
   versions: readonly DatasetVersion[];
   value: string;
@@ -28,6 +29,8 @@ export function VersionSelect({
   working?: boolean;
   id?: string;
   disabled?: boolean;
+  /** More choices after the versions (e.g. other datasets). */
+  extra?: ReadonlyArray<{ value: string; label: string }>;
 }) {
   return (
     <select id={id} className="input input-sm ds-version-select" value={value} onChange={(e) => onChange(e.target.value)} aria-label={label} data-testid={testId} disabled={disabled}>
@@ -37,6 +40,15 @@ export function VersionSelect({
         </option>
       ))}
       {working ? <option value={WORKING}>Working file (uncommitted state)</option> : null}
+      {extra && extra.length > 0 ? (
+        <optgroup label="Other datasets of the project (working file)">
+          {extra.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </optgroup>
+      ) : null}
     </select>
   );
 }

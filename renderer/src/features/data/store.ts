@@ -213,7 +213,7 @@ export interface ValidationState {
   savedCommit: string | null;
   validating: boolean;
   report: ValidationReportT | null;
-  /** What the report is about: a commit or 'working'. */
+  /** What the report is about: a commit, 'working', or 'file:<path>' (another dataset). */
   reportTarget: string | null;
   reportError: MldeskError | null;
 }
@@ -245,7 +245,8 @@ interface ValidationStore {
   edit(projectId: string, path: string, draft: ExpectationsDraft): void;
   reset(projectId: string, path: string): void;
   save(projectId: string, path: string, expectations: Expectations): Promise<string | null>;
-  validate(projectId: string, path: string, version: string | undefined, expectations: Expectations): Promise<void>;
+  /** Validates a version of the dataset (working file when undefined), or `otherPath` (another file of the project). */
+  validate(projectId: string, path: string, version: string | undefined, expectations: Expectations, otherPath?: string): Promise<void>;
 }
 
 export const useValidation = create<ValidationStore>((set, get) => {
@@ -295,15 +296,17 @@ export const useValidation = create<ValidationStore>((set, get) => {
         return null;
       }
     },
-    async validate(projectId, path, version, expectations) {
+    async validate(projectId, path, version, expectations, otherPath) {
       const key = datasetKey(projectId, path);
+      const reportTarget = otherPath ? `file:${otherPath}` : (version ?? 'working');
       patch(key, { validating: true, reportError: null });
       try {
-        const report = await api.data.validate({ target: version ? { projectId, path, version } : { projectId, path }, expectations });
-        patch(key, { validating: false, report, reportTarget: version ?? 'working' });
+        const target = otherPath ? { projectId, path: otherPath } : version ? { projectId, path, version } : { projectId, path };
+        const report = await api.data.validate({ target, expectations });
+        patch(key, { validating: false, report, reportTarget });
       } catch (e) {
         const error = asMldeskError(e);
-        patch(key, { validating: false, report: null, reportTarget: version ?? 'working', reportError: error });
+        patch(key, { validating: false, report: null, reportTarget, reportError: error });
         toast.error(error, 'Validation failed to run');
       }
     },
