@@ -48,7 +48,8 @@ export const CompareChart = memo(function CompareChart({ metricKey, runs, colorO
   const loadId = useCompare((s) => s.loadId);
 
   // About one point per pixel of the chart; the store only refetches on a real resize.
-  const maxPoints = width > 0 ? Math.max(50, Math.round(width)) : 0;
+  // Two points per CSS pixel: crisp on HiDPI screens, and ≥ 1000 points per series on a half-width chart.
+  const maxPoints = width > 0 ? Math.max(100, Math.round(width * 2)) : 0;
   useEffect(() => {
     if (maxPoints > 0 && runsKnown) useCompare.getState().requestSeries(metricKey, maxPoints);
   }, [metricKey, maxPoints, runsKnown, runsReady, loadId]);
