@@ -73,3 +73,21 @@ describe('data diff', () => {
     expect(fl).toMatchObject({ type: 'float', missing: 1, min: 0.5, max: 2.5 });
   });
 });
+
+describe('Parquet and JSONL', () => {
+  it('profiles and diffs Parquet and JSONL files like CSV', async () => {
+    const pa = path.join(dir, 'a.parquet');
+    await duck.run(`COPY (SELECT i AS id, i * 0.5 AS v, CASE WHEN i % 2 = 0 THEN 'x' ELSE 'y' END AS c FROM range(100) t(i)) TO '${pa}' (FORMAT parquet)`);
+    const jb = write('b.jsonl', Array.from({ length: 100 }, (_, i) => JSON.stringify({ id: i, v: i === 7 ? 99 : i * 0.5, c: i % 2 === 0 ? 'x' : 'y' })).join('\n') + '\n');
+    const prof = await profileSource(duck, openSource(pa), 'p');
+    expect(prof.rows).toBe(100);
+    expect(prof.columns.map((c) => c.type)).toEqual(['integer', 'float', 'string']);
+    const r = await diffSources(duck, openSource(pa), openSource(jb), opts({ key: ['id'] }));
+    expect(r.rows).toEqual({ added: 0, removed: 0, changed: 1, unchanged: 99 });
+    expect(r.samples.rows[0]!.changes).toEqual([{ column: 'v', old: '3.5', new: '99.0' }]);
+    const badJson = write('bad.jsonl', '{"id": 1}\n{"id": \n');
+    await expect(profileSource(duck, openSource(badJson), 'b')).rejects.toThrow(/bad\.jsonl/);
+    const notParquet = write('fake.parquet', 'id,v\n1,2\n');
+    expect(() => openSource(notParquet)).toThrow(/fake\.parquet: not a Parquet file/);
+  });
+});
