@@ -1,14 +1,9 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { ProjectSummary } from '../../../../shared/contract';
-import { asMldeskError } from '../../lib/errors';
+import { useDialogAction } from '../../ui/useDialogAction';
 import { Dialog } from '../../ui/Dialog';
 import { Spinner } from '../../ui/Spinner';
 import { useData, type AddResult } from './store';
-
-interface ErrorView {
-  code?: string;
-  message: string;
-}
 
 /** Seconds since `busy` turned on (large files take a while: show that something is happening). */
 function useElapsed(busy: boolean): number {
@@ -26,8 +21,7 @@ function useElapsed(busy: boolean): number {
 export function AddDatasetDialog({ project, onClose, onDone }: { project: ProjectSummary; onClose: () => void; onDone: (r: AddResult) => void }) {
   const add = useData((s) => s.add);
   const [path, setPath] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ErrorView | null>(null);
+  const { busy, error, setError, run } = useDialogAction();
   const elapsed = useElapsed(busy);
   const inputRef = useRef<HTMLInputElement>(null);
   const pathId = useId();
@@ -44,15 +38,7 @@ export function AddDatasetDialog({ project, onClose, onDone }: { project: Projec
       setError({ message: 'Give the path of a data file inside the project, e.g. data/train.csv' });
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(await add(project.id, p));
-    } catch (e) {
-      const err = asMldeskError(e);
-      setError({ code: err.code, message: err.message });
-      setBusy(false);
-    }
+    await run(async () => onDone(await add(project.id, p)));
   };
 
   return (

@@ -3,6 +3,7 @@ import { contract, type ProjectSummary } from '../../../../shared/contract';
 import { hostKind, pickDirectory } from '../../api/client';
 import { asMldeskError } from '../../lib/errors';
 import { baseName } from '../../lib/format';
+import { useDialogAction } from '../../ui/useDialogAction';
 import { Dialog } from '../../ui/Dialog';
 import { Spinner } from '../../ui/Spinner';
 import { useProjects } from './store';
@@ -26,19 +27,13 @@ const COPY: Record<PathDialogMode, { title: string; description: string; submit:
   },
 };
 
-interface ErrorView {
-  code?: string;
-  message: string;
-}
-
 export function ProjectPathDialog({ mode, onClose, onDone }: { mode: PathDialogMode; onClose: () => void; onDone: (p: ProjectSummary) => void }) {
   const copy = COPY[mode];
   const submitAction = useProjects((s) => (mode === 'create' ? s.create : s.open));
   const [path, setPath] = useState('');
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
   const [picking, setPicking] = useState(false);
-  const [error, setError] = useState<ErrorView | null>(null);
+  const { busy, error, setError, run } = useDialogAction();
   const pathId = useId();
   const nameId = useId();
   const hintId = useId();
@@ -73,16 +68,7 @@ export function ProjectPathDialog({ mode, onClose, onDone }: { mode: PathDialogM
       setError({ message: check.error.issues[0]?.message ?? 'Invalid input' });
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
-      const project = await submitAction(input);
-      onDone(project);
-    } catch (e) {
-      const err = asMldeskError(e);
-      setError({ code: err.code, message: err.message });
-      setBusy(false);
-    }
+    await run(async () => onDone(await submitAction(input)));
   };
 
   const describedBy = [hintId, error ? errorId : ''].filter(Boolean).join(' ');

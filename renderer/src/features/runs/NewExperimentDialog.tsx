@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import { contract } from '../../../../shared/contract';
-import { asMldeskError } from '../../lib/errors';
+import { useDialogAction } from '../../ui/useDialogAction';
 import { Dialog } from '../../ui/Dialog';
 import { Spinner } from '../../ui/Spinner';
 import { useExperiments } from './store';
@@ -8,8 +8,7 @@ import { useExperiments } from './store';
 export function NewExperimentDialog({ onClose, onDone }: { onClose: () => void; onDone: (experimentId: string, name: string) => void }) {
   const create = useExperiments((s) => s.create);
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<{ code?: string; message: string } | null>(null);
+  const { busy, error, setError, run } = useDialogAction();
   const nameId = useId();
 
   const submit = async () => {
@@ -18,16 +17,7 @@ export function NewExperimentDialog({ onClose, onDone }: { onClose: () => void; 
       setError({ message: name.trim() ? (check.error.issues[0]?.message ?? 'Invalid name') : 'Give the experiment a name' });
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
-      const id = await create(check.data.name);
-      onDone(id, check.data.name);
-    } catch (e) {
-      const err = asMldeskError(e);
-      setError({ code: err.code, message: err.message });
-      setBusy(false);
-    }
+    await run(async () => onDone(await create(check.data.name), check.data.name));
   };
 
   return (

@@ -1,7 +1,7 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import { contract, type LaunchedRun } from '../../../../shared/contract';
 import { api } from '../../api/client';
-import { asMldeskError } from '../../lib/errors';
+import { useDialogAction } from '../../ui/useDialogAction';
 import { Dialog } from '../../ui/Dialog';
 import { Spinner } from '../../ui/Spinner';
 import { useProjects } from '../projects';
@@ -13,11 +13,6 @@ export interface NewRunDefaults {
   command?: string;
 }
 
-interface ErrorView {
-  code?: string;
-  message: string;
-}
-
 /** "New run": starts a command through the launcher, tracked as a run (MLFLOW_* env set for it). */
 export function NewRunDialog({ defaults, onClose, onDone }: { defaults: NewRunDefaults; onClose: () => void; onDone: (run: LaunchedRun) => void }) {
   const projects = useProjects((s) => s.projects);
@@ -27,8 +22,7 @@ export function NewRunDialog({ defaults, onClose, onDone }: { defaults: NewRunDe
   const [name, setName] = useState('');
   const [command, setCommand] = useState(defaults.command ?? '');
   const [paramsText, setParamsText] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ErrorView | null>(null);
+  const { busy, error, setError, run } = useDialogAction();
   const ids = { project: useId(), exp: useId(), name: useId(), cmd: useId(), params: useId(), cmdHint: useId(), paramsHint: useId() };
 
   useEffect(() => {
@@ -61,16 +55,7 @@ export function NewRunDialog({ defaults, onClose, onDone }: { defaults: NewRunDe
       const issue = check.error.issues[0];
       return setError({ message: issue ? `${issue.path.map(String).join('.') || 'input'}: ${issue.message}` : 'Invalid input' });
     }
-    setBusy(true);
-    setError(null);
-    try {
-      const run = await api.launcher.start(input);
-      onDone(run);
-    } catch (e) {
-      const err = asMldeskError(e);
-      setError({ code: err.code, message: err.message });
-      setBusy(false);
-    }
+    await run(async () => onDone(await api.launcher.start(input)));
   };
 
   const paramCount = Object.keys(params.params).length;
