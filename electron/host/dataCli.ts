@@ -6,7 +6,7 @@ import { Engine } from '../core/engine';
 import { defaultDataDir, resolveUserPath } from '../core/paths';
 import { EXPECTATIONS_SUFFIX } from '../core/data';
 import { inferExpectations, type Expectations } from '../core/data/validate';
-import { cachedFile, pointerAt, projectRelative } from '../core/data/versions';
+import { addDataset, cachedFile, checkoutDataset, datasetVersions, pointerAt, projectRelative } from '../core/data/versions';
 import { MldeskError } from '../../shared/contract/errors';
 import type { DataFormat } from '../core/data/source';
 
@@ -81,7 +81,7 @@ export async function dataCommand(args: string[]): Promise<number> {
         need(1, '<file>');
         const file = resolveUserPath(pos[0]!);
         const dir = await projectDirOf(file, v.project);
-        const r = await (await import('../core/data/versions')).addDataset(data.duck, dir, file);
+        const r = await addDataset(data.duck, dir, file);
         console.log(
           r.commit
             ? `${r.pointer.path}: ${fmt(r.pointer.rows)} rows × ${r.pointer.columns.length} columns, sha256 ${r.pointer.sha256.slice(0, 12)} → commit ${r.commit.slice(0, 8)} (${r.pointerPath})`
@@ -93,7 +93,7 @@ export async function dataCommand(args: string[]): Promise<number> {
         need(1, '<file>');
         const file = resolveUserPath(pos[0]!);
         const dir = await projectDirOf(file, v.project);
-        const list = await (await import('../core/data/versions')).datasetVersions(dir, projectRelative(dir, file));
+        const list = await datasetVersions(dir, projectRelative(dir, file));
         if (v.json) console.log(JSON.stringify(list, null, 2));
         else for (const x of list) console.log(`${x.commit.slice(0, 8)}  ${new Date(x.timestamp).toISOString()}  ${fmt(x.pointer.rows).padStart(10)} rows  ${x.pointer.sha256.slice(0, 12)}  ${x.message}`);
         return 0;
@@ -103,7 +103,7 @@ export async function dataCommand(args: string[]): Promise<number> {
         if (!v.version) throw new DataUsageError('mldesk data checkout: --version <commit> is required');
         const file = resolveUserPath(pos[0]!);
         const dir = await projectDirOf(file, v.project);
-        const p = await (await import('../core/data/versions')).checkoutDataset(dir, file, v.version);
+        const p = await checkoutDataset(dir, file, v.version);
         console.log(`${p.path}: restored version ${v.version.slice(0, 8)} (${fmt(p.rows)} rows, sha256 ${p.sha256.slice(0, 12)})`);
         return 0;
       }

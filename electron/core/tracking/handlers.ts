@@ -50,7 +50,7 @@ export function trackingHandlers(ctx: EngineContext, tracking: Tracking): Tracki
       const keep = lttbIndices(steps, values, maxPoints);
       return { key, steps: keep.map((i) => steps[i]!), timestamps: keep.map((i) => timestamps[i]!), values: keep.map((i) => values[i]!), total: steps.length };
     },
-    'tracking.listArtifacts': ({ runId, path: sub }) => tracking.listRunArtifacts(runId, safeRelativePath(sub)).files,
+    'tracking.listArtifacts': ({ runId, path: sub }) => tracking.listRunArtifacts(runId, sub).files,
     'tracking.readArtifact': ({ runId, path: rel, maxBytes }) => {
       const base = tracking.runArtifactDir(runId);
       const safe = safeRelativePath(rel);

@@ -10,6 +10,7 @@ import { Experiments, type ViewType } from './experiments';
 import { decodePageToken, encodePageToken } from './pageToken';
 import { Runs } from './runs';
 import { compileRunSearch } from './searchSql';
+import { safeRelativePath } from './validate';
 
 export { ArtifactStore } from './artifacts';
 export type { ViewType } from './experiments';
@@ -129,9 +130,8 @@ export class Tracking {
 
   listRunArtifacts(runId: string, sub: string): { root_uri: string; files: Array<{ path: string; is_dir: boolean; file_size?: number }> } {
     const base = this.runArtifactDir(runId);
-    const rel = sub ? sub.split('/').filter(Boolean) : [];
-    if (rel.some((s) => s === '..')) throw invalidParam(`Invalid path '${sub}'`);
-    const dir = path.join(base, ...rel);
+    const rel = safeRelativePath(sub);
+    const dir = rel ? path.join(base, ...rel.split('/')) : base;
     return { root_uri: this.runs.row(runId).artifact_uri, files: this.artifacts.listDir(dir, base) };
   }
 
