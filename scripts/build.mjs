@@ -26,6 +26,8 @@ if (only !== 'renderer') {
       cli: 'electron/host/cli.ts',
       lib: 'electron/host/lib.ts',
       main: 'electron/main/main.ts',
+      // Worker threads load a file: the data diff's per-file scan.
+      scanWorker: 'electron/core/data/scanWorker.ts',
     },
     outdir: 'dist',
     packages: 'external',

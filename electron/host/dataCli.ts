@@ -9,6 +9,7 @@ import { inferExpectations, type Expectations } from '../core/data/validate';
 import { addDataset, cachedFile, checkoutDataset, datasetVersions, pointerAt, projectRelative } from '../core/data/versions';
 import { MldeskError } from '../../shared/contract/errors';
 import type { DataFormat } from '../core/data/source';
+import { warmScanWorkers } from '../core/data/scanDiff';
 
 export const DATA_USAGE = `  mldesk data add <file> [--project DIR]            snapshot into .mldesk/cache and commit a pointer file
   mldesk data versions <file> [--project DIR]       versions (git history of the pointer)
@@ -43,6 +44,14 @@ async function resolveArg(arg: string): Promise<{ file: string; format?: DataFor
 
 const fmt = (n: number) => n.toLocaleString('en');
 
+const sizeOf = (file: string) => {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+};
+
 export async function dataCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   let parsed;
@@ -72,6 +81,8 @@ export async function dataCommand(args: string[]): Promise<number> {
   const need = (n: number, what: string) => {
     if (pos.length !== n) throw new DataUsageError(`mldesk data ${sub}: expected ${what}`);
   };
+  // Scan workers boot (~50 ms) while the engine opens.
+  if (sub === 'diff') warmScanWorkers(pos.reduce((n, p) => n + sizeOf(resolveUserPath(p.replace(/@[0-9a-f]{4,40}$/, ''))), 0));
   const engine = new Engine({ dataDir: v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir(), host: 'web' });
   const data = engine.data;
   const started = performance.now();

@@ -56,3 +56,48 @@ export function parseCsv(text: string, maxRows: number, delimiter = ','): { rows
   }
   return { rows, complete: true };
 }
+
+/**
+ * Fields of one CSV record already checked by a strict reader (line terminators and blank lines after it
+ * allowed). Slices instead of building fields a character at a time: the diff reads many rows back this way.
+ */
+export function splitRecord(text: string, delimiter = ','): string[] {
+  let n = text.length;
+  while (n > 0 && (text.charCodeAt(n - 1) === 10 || text.charCodeAt(n - 1) === 13)) n--;
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    if (text.charCodeAt(i) === 34) {
+      let value = '';
+      let j = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q < 0 || q >= n) {
+          value += text.slice(j, n);
+          i = n;
+          break;
+        }
+        value += text.slice(j, q);
+        if (text.charCodeAt(q + 1) === 34) {
+          value += '"';
+          j = q + 2;
+          continue;
+        }
+        i = q + 1;
+        break;
+      }
+      out.push(value);
+    } else {
+      let d = text.indexOf(delimiter, i);
+      if (d < 0 || d > n) d = n;
+      out.push(text.slice(i, d));
+      i = d;
+    }
+    if (i >= n) return out;
+    i++;
+    if (i === n) {
+      out.push('');
+      return out;
+    }
+  }
+}

@@ -7,7 +7,7 @@ import type { EngineContext } from '../context';
 import { author } from '../projects/git';
 import type { ProjectsService } from '../projects/service';
 import { resolveUserPath } from '../paths';
-import { diffSources, type DiffOptions } from './diff';
+import { DiffCache, diffSources, type DiffOptions } from './diff';
 import { Duck, ident } from './duck';
 import { sha256File } from './hash';
 import { ProfileCache, profileSource, withTable } from './profile';
@@ -24,6 +24,7 @@ export const EXPECTATIONS_SUFFIX = '.expectations.json';
 export class DataService {
   readonly duck: Duck;
   private readonly profiles: ProfileCache;
+  private readonly diffs = new DiffCache(4);
 
   constructor(
     private readonly ctx: EngineContext,
@@ -66,7 +67,7 @@ export class DataService {
   }
 
   async diffFiles(a: string, b: string, opts: DiffOptions, formats: [DataFormat?, DataFormat?] = []): Promise<DiffResult> {
-    return diffSources(this.duck, openSource(a, formats[0]), openSource(b, formats[1]), opts);
+    return diffSources(this.duck, openSource(a, formats[0]), openSource(b, formats[1]), opts, this.diffs);
   }
 
   async diff(a: FileRef, b: FileRef, opts: DiffOptions): Promise<DiffResult> {
