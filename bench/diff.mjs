@@ -1,12 +1,13 @@
 // Keyed data diff: two CSVs of N rows × 12 mixed columns differing in ~1% of rows.
-// mldesk (`mldesk data diff --key id --json`, a separate process) vs the npm `daff` library on the same files.
+// mldesk (`mldesk data diff --key id --json`, a separate process) vs the npm `daff` library on the same files,
+// at 1M rows and at 100k rows; plus mldesk's DuckDB engine (the out-of-core path for files beyond memory).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { root, tmp } from './lib.mjs';
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
-const DAFF_ROWS = Number(process.env.DAFF_ROWS ?? 100_000);
+const SMALL_ROWS = Number(process.env.SMALL_ROWS ?? 100_000);
 const dir = tmp();
 
 function rng(seed) {
@@ -60,31 +61,35 @@ function child(args, parseStderr) {
   });
 }
 
-async function mldesk(a, b) {
+async function mldesk(a, b, engine = 'auto') {
   const t0 = performance.now();
-  const { out, stats } = await child([path.join(root, 'bin', 'mldesk.js'), 'data', 'diff', a, b, '--key', 'id', '--json', '--stats', '--limit', '20', '--data-dir', path.join(dir, 'data')], true);
+  const args = [path.join(root, 'bin', 'mldesk.js'), 'data', 'diff', a, b, '--key', 'id', '--json', '--stats', '--limit', '20', '--engine', engine, '--data-dir', path.join(dir, 'data')];
+  const { out, stats } = await child(args, true);
   const wall = performance.now() - t0;
   return { ...stats, wall, result: JSON.parse(out) };
 }
+const daff = (a, b) => child([path.join(root, 'bench', 'diffDaff.mjs'), a, b, 'id']).catch((e) => ({ error: e.message.slice(0, 200) }));
+const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`;
+const rate = (rows, ms) => `${((rows / ms) * 1000 / 1e6).toFixed(2)}M rows/s per side`;
 
 try {
   const [a, b] = generate(ROWS, 'big-');
-  const [sa, sb] = generate(DAFF_ROWS, 'small-');
-  const mb = (fs.statSync(a).size / 1048576).toFixed(0);
+  const [sa, sb] = generate(SMALL_ROWS, 'small-');
+  const size = (fs.statSync(a).size / 1048576).toFixed(0);
   const big = await mldesk(a, b);
   const small = await mldesk(sa, sb);
-  let daff = null;
-  try {
-    daff = await child([path.join(root, 'bench', 'diffDaff.mjs'), sa, sb, 'id']);
-  } catch (e) {
-    console.log(`daff failed on ${DAFF_ROWS} rows: ${e.message.slice(0, 200)}`);
-  }
+  const duck = await mldesk(a, b, 'duckdb');
+  const daffSmall = await daff(sa, sb);
+  const daffBig = await daff(a, b);
   const r = big.result.rows;
-  console.log(`data diff (keyed on id, 12 columns; ${ROWS.toLocaleString('en')} rows, ${mb} MB per file):`);
-  console.log(`  mldesk ${ROWS.toLocaleString('en')} rows: ${(big.ms / 1000).toFixed(2)} s in the diff (${(big.wall / 1000).toFixed(2)} s process wall) → ${((ROWS / big.ms) * 1000 / 1e6).toFixed(2)}M rows/s per side, peak RSS ${(big.maxRssKb / 1024).toFixed(0)} MB`);
-  console.log(`    +${r.added} added, −${r.removed} removed, ~${r.changed} changed, ${r.unchanged} unchanged`);
-  console.log(`  same ${DAFF_ROWS.toLocaleString('en')}-row files: mldesk ${(small.ms / 1000).toFixed(2)} s (peak ${(small.maxRssKb / 1024).toFixed(0)} MB)` + (daff ? `, daff ${(daff.ms / 1000).toFixed(2)} s (peak ${(daff.maxRssKb / 1024).toFixed(0)} MB) → mldesk is ${(daff.ms / small.ms).toFixed(1)}× faster` : ''));
-  if (daff) console.log(`  daff extrapolated to ${ROWS.toLocaleString('en')} rows (linear, optimistic): ${((daff.ms * ROWS) / DAFF_ROWS / 1000).toFixed(0)} s → ${((daff.ms * ROWS) / DAFF_ROWS / big.ms).toFixed(0)}× slower than mldesk`);
+  const same = JSON.stringify(duck.result.rows) === JSON.stringify(r) && JSON.stringify(duck.result.changedByColumn) === JSON.stringify(big.result.changedByColumn);
+  console.log(`data diff (keyed on id, 12 columns, ~1% of rows differ; ${ROWS.toLocaleString('en')} rows = ${size} MB per file):`);
+  console.log(`  +${r.added} added, −${r.removed} removed, ~${r.changed} changed, ${r.unchanged} unchanged${same ? ' (DuckDB engine agrees)' : ' — DuckDB ENGINE DISAGREES'}`);
+  const vs = (d, m) => (d.error ? `daff failed: ${d.error}` : `daff ${s(d.ms)} (peak ${mb(d.maxRssKb)}) → mldesk ${(d.ms / m.ms).toFixed(1)}× faster`);
+  console.log(`  ${ROWS.toLocaleString('en')} rows: mldesk ${s(big.ms)} in the diff (${s(big.wall)} process wall), ${rate(ROWS, big.ms)}, peak ${mb(big.maxRssKb)}; ${vs(daffBig, big)}`);
+  console.log(`  ${SMALL_ROWS.toLocaleString('en')} rows: mldesk ${s(small.ms)} (${s(small.wall)} wall), ${rate(SMALL_ROWS, small.ms)}, peak ${mb(small.maxRssKb)}; ${vs(daffSmall, small)}`);
+  console.log(`  mldesk --engine duckdb (out-of-core path), ${ROWS.toLocaleString('en')} rows: ${s(duck.ms)}, peak ${mb(duck.maxRssKb)} → the scan engine is ${(duck.ms / big.ms).toFixed(1)}× faster`);
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }

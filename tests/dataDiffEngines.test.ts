@@ -168,6 +168,25 @@ describe('data diff engines agree (scan vs DuckDB)', () => {
     await expect(diffSources(duck, openSource(good), openSource(path.join(dir, 'dup.csv')), opts({ key: ['id'], engine: 'scan' }))).rejects.toThrow(/lines 2 and 4/);
   });
 
+  it('sends CSVs beyond the memory budget of the scan to DuckDB (which spills to disk)', async () => {
+    const [A, B] = pair(31, 200, false);
+    const r = rng(32);
+    const fa = path.join(dir, 'ba.csv');
+    const fb = path.join(dir, 'bb.csv');
+    fs.writeFileSync(fa, toCsv(A, r));
+    fs.writeFileSync(fb, toCsv(B, r));
+    const fits = await diffSources(duck, openSource(fa), openSource(fb), opts({ key: ['id'] }));
+    expect(fits.engine).toBe('scan');
+    process.env.MLDESK_DIFF_MEMORY_MB = '0.01';
+    try {
+      const over = await diffSources(duck, openSource(fa), openSource(fb), opts({ key: ['id'] }));
+      expect(over.engine).toBe('duckdb');
+      expect(canon(over)).toEqual(canon(fits));
+    } finally {
+      delete process.env.MLDESK_DIFF_MEMORY_MB;
+    }
+  });
+
   it('pages through a cached diff without scanning again', async () => {
     const [A, B] = pair(11, 300, false);
     const r = rng(12);

@@ -15,7 +15,7 @@ export const DATA_USAGE = `  mldesk data add <file> [--project DIR]            s
   mldesk data versions <file> [--project DIR]       versions (git history of the pointer)
   mldesk data checkout <file> --version <commit>    restore a version into the working tree
   mldesk data profile <file[@commit]> [--json]      per-column statistics
-  mldesk data diff <a[@commit]> <b[@commit]> [--key col[,col]] [--json] [--limit N]
+  mldesk data diff <a[@commit]> <b[@commit]> [--key col[,col]] [--json] [--limit N] [--engine auto|scan|duckdb]
   mldesk data expect <file> [--commit]              infer expectations → <file>${EXPECTATIONS_SUFFIX}
   mldesk data validate <file> [--reference <file> | --expectations <file>] [--json]   exit 1 when a check fails`;
 
@@ -70,6 +70,7 @@ export async function dataCommand(args: string[]): Promise<number> {
         expectations: { type: 'string' },
         commit: { type: 'boolean' },
         'data-dir': { type: 'string' },
+        engine: { type: 'string' },
         stats: { type: 'boolean' },
       },
     });
@@ -138,9 +139,11 @@ export async function dataCommand(args: string[]): Promise<number> {
         if (!Number.isInteger(limit) || limit < 0 || limit > 100_000) throw new DataUsageError('--limit must be an integer 0–100000');
         const key = v.key ? v.key.split(',').map((k) => k.trim()).filter(Boolean) : [];
         const [a, b] = [await resolveArg(pos[0]!), await resolveArg(pos[1]!)];
-        const r = await data.diffFiles(a.file, b.file, { key, offset: 0, limit, kinds: ['added', 'removed', 'changed'] }, [a.format, b.format]);
+        const engine = (v.engine ?? 'auto') as 'auto' | 'scan' | 'duckdb';
+        if (!['auto', 'scan', 'duckdb'].includes(engine)) throw new DataUsageError('--engine must be auto, scan or duckdb');
+        const r = await data.diffFiles(a.file, b.file, { key, offset: 0, limit, kinds: ['added', 'removed', 'changed'], engine }, [a.format, b.format]);
         if (v.json) {
-          console.log(JSON.stringify({ schema: r.schema, rows: r.rows, keyed: r.keyed, key: r.key, changedByColumn: r.changedByColumn, samples: r.samples }));
+          console.log(JSON.stringify({ schema: r.schema, rows: r.rows, keyed: r.keyed, key: r.key, changedByColumn: r.changedByColumn, samples: r.samples, engine: r.engine }));
         } else {
           const s = r.schema;
           console.log(`schema: +${s.added.length} columns ${s.added.map((c) => c.name).join(', ')}  −${s.removed.length} ${s.removed.map((c) => c.name).join(', ')}  ~${s.changed.length} ${s.changed.map((c) => `${c.name} ${c.from}→${c.to}`).join(', ')}`);

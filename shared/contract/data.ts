@@ -52,6 +52,8 @@ export const diffResult = z.object({
   changedByColumn: z.record(z.string(), z.number()),
   samples: z.object({ rows: z.array(diffRow), offset: z.number(), total: z.number() }),
   elapsedMs: z.number(),
+  /** `scan`: the in-memory CSV diff; `duckdb`: Parquet, JSONL and files beyond the scan's memory budget (spills to disk). */
+  engine: z.enum(['scan', 'duckdb']),
 });
 export type DiffResult = z.infer<typeof diffResult>;
 

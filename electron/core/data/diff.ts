@@ -81,5 +81,6 @@ export async function diffSources(duck: Duck, a: DataSource, b: DataSource, opts
     changedByColumn: opts.key.length ? index.changedByColumn : {},
     samples,
     elapsedMs: Math.round(performance.now() - started),
+    engine: 'scan',
   };
 }

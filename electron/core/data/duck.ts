@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { MldeskError } from '../../../shared/contract/errors';
 import { dataError, type DataSource } from './source';
 
@@ -21,6 +21,8 @@ export class Duck {
   private connection(): Promise<DuckDBConnection> {
     this.conn ??= (async () => {
       fs.mkdirSync(this.tmpDir, { recursive: true });
+      // Loaded on first use: commands and diffs that never need DuckDB start faster without it.
+      const { DuckDBInstance } = await import('@duckdb/node-api');
       this.instance = await DuckDBInstance.create(':memory:', {
         temp_directory: this.tmpDir,
         memory_limit: process.env.MLDESK_DUCKDB_MEMORY ?? '2GB',

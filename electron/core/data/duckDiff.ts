@@ -155,7 +155,7 @@ export async function duckDiff(duck: Duck, a: DataSource, b: DataSource, opts: D
       return { kind, key: Object.fromEntries(opts.key.map((k) => [k, cells[k] ?? null])), cells, changes };
     });
     lap('page');
-    return { schema, rows: result, keyed: true, key: opts.key, changedByColumn, samples: { rows: samples, offset: opts.offset, total }, elapsedMs: Math.round(performance.now() - started) };
+    return { schema, rows: result, keyed: true, key: opts.key, changedByColumn, samples: { rows: samples, offset: opts.offset, total }, elapsedMs: Math.round(performance.now() - started), engine: 'duckdb' };
   } finally {
     for (const t of [ta, tb, td, ra, rb]) await duck.run(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
   }
@@ -226,6 +226,6 @@ async function unkeyedDiff(
     key: [],
     changedByColumn: {},
     samples: { rows: list.slice(opts.offset, opts.offset + opts.limit), offset: opts.offset, total },
-    elapsedMs: Math.round(performance.now() - started),
+    elapsedMs: Math.round(performance.now() - started), engine: 'duckdb',
   };
 }
