@@ -4,51 +4,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { generatePair } from './csvGen.mjs';
 import { root, tmp } from './lib.mjs';
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
 const SMALL_ROWS = Number(process.env.SMALL_ROWS ?? 100_000);
 const dir = tmp();
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 4294967296);
-}
-/** Writes a.csv and b.csv; b changes ~0.6% of rows, removes ~0.2%, adds ~0.2%. */
-function generate(n, prefix) {
-  const r = rng(42);
-  const cats = ['alpha', 'beta', 'gamma', 'delta', 'eps'];
-  const header = 'id,age,income,score,ratio,count,flag,city,segment,date,note,label\n';
-  const row = (i, x) =>
-    `${i},${18 + Math.floor(x * 60)},${(20000 + x * 90000).toFixed(2)},${Math.floor(x * 1000)},${(x * 3).toFixed(5)},${Math.floor(x * 50)},${x > 0.5},${cats[Math.floor(x * 5)]},${cats[Math.floor(x * 7) % 5]}-${i % 13},2024-0${1 + (i % 9)}-1${i % 10},"note, ${i % 101}",${x > 0.7 ? 1 : 0}\n`;
-  const fa = fs.openSync(path.join(dir, `${prefix}a.csv`), 'w');
-  const fb = fs.openSync(path.join(dir, `${prefix}b.csv`), 'w');
-  fs.writeSync(fa, header);
-  fs.writeSync(fb, header);
-  let bufA = '';
-  let bufB = '';
-  for (let i = 0; i < n; i++) {
-    const x = r();
-    const u = r();
-    const line = row(i, x);
-    bufA += line;
-    if (u < 0.002) {
-      // removed in b
-    } else if (u < 0.008) bufB += row(i, (x + 0.37) % 1);
-    else bufB += line;
-    if (u > 0.998) bufB += row(n + i, x);
-    if (bufA.length > 1 << 20) {
-      fs.writeSync(fa, bufA);
-      fs.writeSync(fb, bufB);
-      bufA = bufB = '';
-    }
-  }
-  fs.writeSync(fa, bufA);
-  fs.writeSync(fb, bufB);
-  fs.closeSync(fa);
-  fs.closeSync(fb);
-  return [path.join(dir, `${prefix}a.csv`), path.join(dir, `${prefix}b.csv`)];
-}
 
 function child(args, parseStderr) {
   return new Promise((resolve, reject) => {
@@ -74,8 +35,8 @@ const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`;
 const rate = (rows, ms) => `${((rows / ms) * 1000 / 1e6).toFixed(2)}M rows/s per side`;
 
 try {
-  const [a, b] = generate(ROWS, 'big-');
-  const [sa, sb] = generate(SMALL_ROWS, 'small-');
+  const [a, b] = generatePair(dir, ROWS, 'big-');
+  const [sa, sb] = generatePair(dir, SMALL_ROWS, 'small-');
   const size = (fs.statSync(a).size / 1048576).toFixed(0);
   const big = await mldesk(a, b);
   const small = await mldesk(sa, sb);

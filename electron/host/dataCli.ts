@@ -154,7 +154,6 @@ export async function dataCommand(args: string[]): Promise<number> {
             else console.log(`  ${row.kind === 'added' ? '+' : '−'} ${key || Object.values(row.cells).join(',')}`);
           }
         }
-        if (v.stats) console.error(JSON.stringify({ ms: Math.round(performance.now() - started), maxRssKb: process.resourceUsage().maxRSS }));
         return 0;
       }
       case 'expect': {
@@ -197,6 +196,8 @@ export async function dataCommand(args: string[]): Promise<number> {
         throw new DataUsageError(`mldesk data: unknown subcommand "${sub ?? ''}"`);
     }
   } finally {
+    // --stats (benchmarks): time in the command and the process's peak memory, on stderr.
+    if (v.stats) console.error(JSON.stringify({ ms: Math.round(performance.now() - started), maxRssKb: process.resourceUsage().maxRSS }));
     await engine.close();
   }
 }

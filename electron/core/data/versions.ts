@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import git from 'isomorphic-git';
 import { MldeskError } from '../../../shared/contract/errors';
 import { author } from '../projects/git';
-import type { Duck } from './duck';
-import { sha256File } from './hash';
-import { columnTypeOf, withTable } from './profile';
+import { readError, scan, type Duck } from './duck';
+import { columnTypeOf } from './profile';
 import { openSource, type DataFormat } from './source';
 
 export const POINTER_SUFFIX = '.mldesk';
@@ -56,6 +55,49 @@ function atomicCopy(src: string, dest: string): void {
   }
 }
 
+/**
+ * Copies a file into the cache while hashing it: one read of the data. The copy only takes its
+ * content-addressed name once complete, so the cache never holds a partial object.
+ */
+function snapshot(src: string, projectDir: string): string {
+  const before = fs.statSync(src);
+  const dir = path.join(projectDir, '.mldesk', 'cache');
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `.tmp-${randomUUID()}`);
+  const h = createHash('sha256');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const rfd = fs.openSync(src, 'r');
+  let wfd: number | null = null;
+  try {
+    wfd = fs.openSync(tmp, 'w');
+    for (let at = 0; ; ) {
+      const n = fs.readSync(rfd, buf, 0, buf.length, at);
+      if (n === 0) break;
+      h.update(buf.subarray(0, n));
+      fs.writeSync(wfd, buf, 0, n);
+      at += n;
+    }
+    fs.closeSync(wfd);
+    wfd = null;
+    const after = fs.statSync(src);
+    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) throw new MldeskError('CONFLICT', `${src} changed while it was being added; try again`);
+    const sha = h.digest('hex');
+    const dest = cachePath(projectDir, sha);
+    if (fs.existsSync(dest)) fs.rmSync(tmp);
+    else {
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.renameSync(tmp, dest);
+    }
+    return sha;
+  } catch (e) {
+    if (wfd !== null) fs.closeSync(wfd);
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  } finally {
+    fs.closeSync(rfd);
+  }
+}
+
 function ensureIgnored(projectDir: string, rel: string): boolean {
   const file = path.join(projectDir, '.gitignore');
   const cur = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
@@ -65,13 +107,25 @@ function ensureIgnored(projectDir: string, rel: string): boolean {
   return true;
 }
 
-/** Describes a file: strict read (errors name file/line), row count, column types. Throws before anything is written. */
+/**
+ * Describes a file: a strict streaming read (errors name file/line) counting rows, and the column types
+ * DuckDB's sniffer gives. Nothing is materialized, so it works on files larger than memory; it throws
+ * before anything is written.
+ */
 export async function describeFile(duck: Duck, file: string): Promise<{ format: DataFormat; rows: number; columns: Pointer['columns']; size: number }> {
   const src = openSource(file);
-  return withTable(duck, src, async (table, cols) => {
-    const rows = Number((await duck.all<{ n: bigint }>(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
-    return { format: src.format, rows, size: src.size, columns: cols.map((c) => ({ name: c.name, type: columnTypeOf(c.type), sqlType: c.type })) };
-  });
+  try {
+    const rows = Number((await duck.all<{ n: bigint }>(`SELECT count(*) AS n FROM ${scan(src, false)}`))[0]!.n);
+    let cols: Array<{ column_name: string; column_type: string }>;
+    try {
+      cols = await duck.all(`DESCRIBE SELECT * FROM ${scan(src, true)}`);
+    } catch {
+      cols = await duck.all(`DESCRIBE SELECT * FROM ${scan(src, false)}`);
+    }
+    return { format: src.format, rows, size: src.size, columns: cols.map((c) => ({ name: c.column_name, type: columnTypeOf(c.column_type), sqlType: c.column_type })) };
+  } catch (e) {
+    throw readError(src, e);
+  }
 }
 
 /**
@@ -82,15 +136,7 @@ export async function addDataset(duck: Duck, projectDir: string, file: string): 
   const rel = projectRelative(projectDir, file);
   const abs = path.join(projectDir, rel);
   const info = await describeFile(duck, abs);
-  const sha = await sha256File(abs);
-  const cached = cachePath(projectDir, sha);
-  if (!fs.existsSync(cached)) {
-    atomicCopy(abs, cached);
-    if ((await sha256File(cached)) !== sha) {
-      fs.rmSync(cached, { force: true });
-      throw new MldeskError('CONFLICT', `${abs} changed while it was being added; try again`);
-    }
-  }
+  const sha = snapshot(abs, projectDir);
   const pointer: Pointer = { schema: 'mldesk-dataset/1', path: rel, format: info.format, sha256: sha, size: info.size, rows: info.rows, columns: info.columns };
   const pointerRel = rel + POINTER_SUFFIX;
   const pointerAbs = path.join(projectDir, pointerRel);
