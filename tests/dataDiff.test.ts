@@ -74,6 +74,35 @@ describe('data diff', () => {
   });
 });
 
+describe('profiles of large files', () => {
+  it('switches to bounded-memory estimates above the exact-size threshold, and says so', async () => {
+    const f = write('approx.csv', 'id,g\n' + Array.from({ length: 5000 }, (_, i) => `${i},${i % 40}`).join('\n') + '\n');
+    const exact = await profileSource(duck, openSource(f), 'e');
+    expect(exact.approximate).toBeUndefined();
+    expect(exact.columns[0]!.distinct).toBe(5000);
+    process.env.MLDESK_PROFILE_EXACT_BYTES = '0';
+    try {
+      const est = await profileSource(duck, openSource(f), 'a');
+      expect(est.approximate).toBe(true);
+      expect(Math.abs(est.columns[0]!.distinct - 5000) / 5000).toBeLessThan(0.1);
+      expect(Math.abs(est.columns[0]!.quantiles!.p50! - exact.columns[0]!.quantiles!.p50!)).toBeLessThan(100);
+      expect(est.columns[1]!.histogram!.reduce((a, h) => a + h.count, 0)).toBe(5000);
+    } finally {
+      delete process.env.MLDESK_PROFILE_EXACT_BYTES;
+    }
+  });
+
+  it('falls back to text when a value deep in the file breaks the sniffed type', async () => {
+    const rows = Array.from({ length: 30000 }, (_, i) => `${i},${i % 9}`);
+    rows.push('30000,not-a-number');
+    const f = write('late.csv', 'id,n\n' + rows.join('\n') + '\n');
+    const p = await profileSource(duck, openSource(f), 'l');
+    expect(p.rows).toBe(30001);
+    expect(p.columns.find((c) => c.name === 'n')).toMatchObject({ type: 'string', sqlType: 'VARCHAR' });
+    expect(p.columns.find((c) => c.name === 'n')!.top!.length).toBe(10);
+  });
+});
+
 describe('Parquet and JSONL', () => {
   it('profiles and diffs Parquet and JSONL files like CSV', async () => {
     const pa = path.join(dir, 'a.parquet');

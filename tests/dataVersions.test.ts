@@ -92,6 +92,13 @@ describe('dataset versions', () => {
     expect(okRun.inputs.dataset_inputs.map((d) => d.dataset.name)).toContain('data/train.csv');
     const versions = await call<Array<{ runs: Array<{ runId: string }> }>>('data.versions', { projectId, path: 'data/train.csv' });
     expect(versions.flatMap((v) => v.runs.map((r) => r.runId))).toContain(ok.runId);
+    // …and from the run's side, its input leads back to that version (the run detail links to it).
+    const input = okRun.inputs.dataset_inputs.find((d) => d.dataset.name === 'data/train.csv')!.dataset;
+    const located = await call<{ projectId: string; path: string; commit: string }>('data.locate', { name: input.name, source: input.source, digest: input.digest });
+    const used = (versions as unknown as Array<{ commit: string; runs: Array<{ runId: string }> }>).find((v) => v.runs.some((r) => r.runId === ok.runId))!;
+    expect(located).toEqual({ projectId, path: 'data/train.csv', commit: used.commit });
+    expect(await call('data.locate', { name: input.name, source: input.source, digest: 'ffffffffffff' })).toBeNull();
+    expect(await call('data.locate', { name: 'nope.csv', digest: input.digest })).toBeNull();
 
     fs.writeFileSync(ref, csv(30)); // far fewer rows than the reference band allows
     const r = await s.engine.call('launcher.start', { command: [process.execPath, '-e', 'require("fs").writeFileSync("ran.txt","x")'], projectId, validate: 'data/train.csv' });

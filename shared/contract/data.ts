@@ -21,7 +21,14 @@ export const columnProfile = z.object({
 });
 export type ColumnProfile = z.infer<typeof columnProfile>;
 
-export const profile = z.object({ sha256: z.string(), rows: z.number(), columns: z.array(columnProfile), elapsedMs: z.number() });
+export const profile = z.object({
+  sha256: z.string(),
+  rows: z.number(),
+  columns: z.array(columnProfile),
+  elapsedMs: z.number(),
+  /** Distinct counts and quantiles are estimates (HyperLogLog, t-digest): the file was too large for exact ones in bounded memory. */
+  approximate: z.boolean().optional(),
+});
 export type Profile = z.infer<typeof profile>;
 
 /** A file in a project (optionally at a git version) or an absolute path. */
@@ -118,6 +125,18 @@ export const dataMethods = {
     'Validate a file or version against the dataset’s expectations (committed, or inferred from `reference`).',
     z.object({ target: fileRef, expectations: expectations.optional(), reference: fileRef.optional() }).strict(),
     validationReport,
+  ),
+  locate: method(
+    'The project dataset version a run input refers to (name or source = its path, digest = a prefix of its sha256), if any.',
+    z
+      .object({
+        name: z.string().max(4096),
+        source: z.string().max(65536).default(''),
+        digest: z.string().max(128),
+        projectId: z.string().min(8).max(64).optional(),
+      })
+      .strict(),
+    z.object({ projectId: z.string(), path: z.string(), commit: z.string() }).nullable(),
   ),
   profile: method('Profile of a data file (per-column stats, quantiles, histograms/top values), cached by content hash.', z.object({ ref: fileRef }).strict(), profile),
   diff: method(

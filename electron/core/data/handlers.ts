@@ -26,6 +26,7 @@ export function runsUsing(ctx: EngineContext, rel: string, sha: string) {
 export function dataHandlers(ctx: EngineContext, data: DataService): DataHandlers {
   return {
     'data.profile': ({ ref }) => data.profile(ref),
+    'data.locate': (input) => data.locate(input),
     'data.diff': ({ a, b, key, offset, limit, kinds, column }) => data.diff(a, b, { key, offset, limit, kinds, column }),
     'data.datasets': async ({ projectId }) => {
       const dir = data.projectDir(projectId);

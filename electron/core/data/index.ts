@@ -8,12 +8,12 @@ import { author } from '../projects/git';
 import type { ProjectsService } from '../projects/service';
 import { resolveUserPath } from '../paths';
 import { DiffCache, diffSources, type DiffOptions } from './diff';
-import { Duck, ident } from './duck';
+import { Duck, ident, readError, scan } from './duck';
 import { sha256File } from './hash';
-import { ProfileCache, profileSource, withTable } from './profile';
+import { mapEntries, ProfileCache, profileSource } from './profile';
 import { openSource, type DataFormat } from './source';
 import { checkExpectations, inferExpectations, type Expectations, type ValidationReport } from './validate';
-import { addDataset, cachedFile, checkoutDataset, datasetVersions, listPointers, pointerAt, projectRelative, readPointer } from './versions';
+import { addDataset, cachedFile, checkoutDataset, datasetVersions, listPointers, pointerAt, POINTER_SUFFIX, projectRelative, readPointer } from './versions';
 
 export { addDataset, checkoutDataset, datasetVersions, listPointers } from './versions';
 export type { Expectations, ValidationReport } from './validate';
@@ -80,33 +80,38 @@ export class DataService {
   }
 
   /**
-   * One pass over the data to check: repeated values of unique columns, and exact shares of each numeric
-   * column over the reference's bin edges (for the PSI drift test).
+   * One streaming pass over the data for what a profile does not hold: repeated values of unique columns, and
+   * exact shares of each numeric column over the reference's bin edges (for the PSI drift test).
    */
   private async tableStats(file: string, exp: Expectations, format?: DataFormat): Promise<{ duplicates: Record<string, number>; shares: Record<string, number[]> }> {
-    const unique = exp.columns.filter((c) => c.unique).map((c) => c.name);
-    const binned = exp.columns.filter((c) => c.drift?.bins);
-    if (unique.length === 0 && binned.length === 0) return { duplicates: {}, shares: {} };
-    return withTable(this.duck, openSource(file, format), async (table, present) => {
-      const has = (n: string) => present.some((p) => p.name === n);
-      const duplicates: Record<string, number> = {};
-      for (const c of unique.filter(has)) {
-        const [r] = await this.duck.all<{ n: bigint }>(`SELECT count(*) - count(DISTINCT ${ident(c)}) AS n FROM ${table}`);
-        duplicates[c] = Number(r!.n);
-      }
-      const shares: Record<string, number[]> = {};
-      for (const c of binned.filter((x) => has(x.name))) {
-        const col = ident(c.name);
-        const edges = c.drift!.bins!;
-        const bin = edges.map((e) => `(TRY_CAST(${col} AS DOUBLE) >= ${Number(e)})::INTEGER`).join(' + ') || '0';
-        const rows = await this.duck.all<{ b: number; n: bigint }>(`SELECT (${bin}) AS b, count(*) AS n FROM ${table} WHERE ${col} IS NOT NULL GROUP BY b`);
-        const total = rows.reduce((a, r) => a + Number(r.n), 0) || 1;
-        const out = new Array<number>(edges.length + 1).fill(0);
-        for (const r of rows) out[r.b]! += Number(r.n) / total;
-        shares[c.name] = out;
-      }
+    const src = openSource(file, format);
+    try {
+      const present = new Set((await this.duck.all<{ column_name: string }>(`DESCRIBE SELECT * FROM ${scan(src, false)}`)).map((c) => c.column_name));
+      const unique = exp.columns.filter((c) => c.unique && present.has(c.name));
+      const binned = exp.columns.filter((c) => c.drift?.bins && present.has(c.name));
+      if (unique.length === 0 && binned.length === 0) return { duplicates: {}, shares: {} };
+      const sel = [
+        ...unique.map((c, i) => `count(${ident(c.name)}) - count(DISTINCT ${ident(c.name)}) AS d${i}`),
+        ...binned.map((c, i) => {
+          const v = `TRY_CAST(${ident(c.name)} AS DOUBLE)`;
+          const bin = c.drift!.bins!.map((e) => `(${v} >= ${Number(e)})::INTEGER`).join(' + ') || '0';
+          return `histogram(${bin}) FILTER (WHERE ${v} IS NOT NULL) AS s${i}`;
+        }),
+      ];
+      const [r] = await this.duck.all<Record<string, unknown>>(`SELECT ${sel.join(', ')} FROM ${scan(src, false)}`);
+      const duplicates = Object.fromEntries(unique.map((c, i) => [c.name, Number(r?.[`d${i}`] ?? 0)]));
+      const shares = Object.fromEntries(
+        binned.map((c, i) => {
+          const counts = new Array<number>(c.drift!.bins!.length + 1).fill(0);
+          for (const [b, n] of mapEntries(r?.[`s${i}`])) counts[Number(b)]! += Number(n);
+          const total = counts.reduce((x, y) => x + y, 0) || 1;
+          return [c.name, counts.map((n) => n / total)];
+        }),
+      );
       return { duplicates, shares };
-    });
+    } catch (e) {
+      throw readError(src, e);
+    }
   }
 
   async validateFile(file: string, exp: Expectations, format?: DataFormat): Promise<ValidationReport> {
@@ -126,6 +131,38 @@ export class DataService {
     fs.writeFileSync(path.join(projectDir, fileRel), JSON.stringify(exp, null, 2) + '\n');
     await git.add({ fs, dir: projectDir, filepath: fileRel });
     return git.commit({ fs, dir: projectDir, author: author(), message: `data: expectations for ${rel}` });
+  }
+
+  /**
+   * Lineage from the run side: the project dataset version a logged input names. Its path comes from the
+   * source (`{"uri": …}` or plain) or the name; its digest must be a prefix (≥ 8 hex) of the version's sha256.
+   */
+  async locate(input: { name: string; source: string; digest: string; projectId?: string }): Promise<{ projectId: string; path: string; commit: string } | null> {
+    const digest = input.digest.toLowerCase();
+    if (!/^[0-9a-f]{8,64}$/.test(digest) || !this.projects) return null;
+    let source = input.source;
+    try {
+      const v = JSON.parse(source) as Record<string, unknown>;
+      source = ['uri', 'path', 'url'].map((k) => v?.[k]).find((x): x is string => typeof x === 'string') ?? source;
+    } catch {
+      // a plain path
+    }
+    const folders = this.projects.folders().filter((p) => !input.projectId || p.id === input.projectId);
+    for (const { id, path: dir } of folders) {
+      for (const candidate of [source, input.name]) {
+        if (!candidate) continue;
+        let rel: string;
+        try {
+          rel = projectRelative(dir, candidate.replace(/^file:\/\//, ''));
+        } catch {
+          continue;
+        }
+        if (!fs.existsSync(path.join(dir, rel + POINTER_SUFFIX))) continue;
+        const hit = (await datasetVersions(dir, rel).catch(() => [])).find((v) => v.pointer.sha256.startsWith(digest));
+        if (hit) return { projectId: id, path: rel, commit: hit.commit };
+      }
+    }
+    return null;
   }
 
   datasets(projectId: string) {

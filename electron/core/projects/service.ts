@@ -46,6 +46,11 @@ export class ProjectsService {
     return this.summary(this.row(id));
   }
 
+  /** Ids and folders of all listed projects, without git state (for lookups by other features). */
+  folders(): Array<{ id: string; path: string }> {
+    return this.db.prepare('SELECT id, path FROM projects ORDER BY added_at DESC, name').all() as Array<{ id: string; path: string }>;
+  }
+
   /** Path of a listed project (for other features: data, launcher). */
   pathOf(id: string): string {
     return this.row(id).path;
