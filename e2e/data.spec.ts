@@ -13,6 +13,8 @@ test.beforeAll(async () => {
     cli(['demo', '--no-runs', '--dir', demo, '--data-dir', dataDir], { HOME: home });
     const train = path.join(demo, 'data', 'train.csv');
     cli(['data', 'add', train, '--data-dir', dataDir], { HOME: home });
+    // A launcher run in the project records version 1 as its input (lineage).
+    cli(['run', '--project', demo, '--experiment', 'lineage', '--name', 'uses-v1', '--no-system-metrics', '--data-dir', dataDir, '--', process.execPath, '-e', '0'], { HOME: home });
     // Version 2: change the income of CHANGED customers.
     const lines = fs.readFileSync(train, 'utf8').split('\r\n');
     const header = lines[0]!.split(',');
@@ -58,4 +60,33 @@ test('versions, keyed diff with changed cells, validation, and a clear error for
   await page.getByTestId('add-dataset-submit').click();
   await expect(page.getByTestId('dialog-error')).toContainText('line 3: ragged row: expected 2 fields, found 1');
   expect(fs.existsSync(path.join(demo, 'data', 'ragged.csv.mldesk'))).toBe(false);
+});
+
+test('a run links its dataset input to that version; the Versions tab highlights it until the tab changes', async ({ page }) => {
+  await page.goto(`${server.url}/#/runs`);
+  await page.locator('[data-testid="experiment-item"][data-experiment-name="lineage"]').click();
+  await page.locator('[data-testid="run-row"][data-run-name="uses-v1"]').click();
+  await expect(page.getByTestId('run-detail')).toBeVisible();
+  const link = page.locator('[data-testid="run-datasets"] [data-testid="dataset-item"][data-name="data/train.csv"] [data-testid="dataset-version-link"]');
+  await expect(link).toBeVisible();
+  const commit = (await link.getAttribute('data-commit')) ?? '';
+  expect(commit).toMatch(/^[0-9a-f]{40}$/);
+  await expect(link).toContainText(`version ${commit.slice(0, 8)}`);
+
+  await link.click();
+  await expect(page).toHaveURL(/#\/data\?/);
+  const query = new URLSearchParams(new URL(page.url()).hash.split('?')[1]);
+  expect({ path: query.get('path'), tab: query.get('tab'), version: query.get('version') }).toEqual({ path: 'data/train.csv', tab: 'versions', version: commit });
+  await expect(page.getByTestId('version-row')).toHaveCount(2);
+  // The run used version 1, not the latest.
+  await expect(page.getByTestId('version-row').nth(1)).toHaveAttribute('data-commit', commit);
+  await expect(page.locator(`[data-testid="version-row"][data-commit="${commit}"]`)).toHaveAttribute('data-highlighted', 'true');
+  await expect(page.locator('[data-testid="version-row"][data-highlighted]')).toHaveCount(1);
+
+  // Another tab drops the param: no stale highlight on the way back.
+  await page.getByTestId('data-tab-diff').click();
+  await page.getByTestId('data-tab-versions').click();
+  await expect(page.getByTestId('version-row')).toHaveCount(2);
+  await expect(page.locator('[data-testid="version-row"][data-highlighted]')).toHaveCount(0);
+  expect(new URL(page.url()).hash).not.toContain('version=');
 });

@@ -1,7 +1,7 @@
 import { useRef, useState, type ReactNode } from 'react';
 import { Dialog } from './Dialog';
-import { Spinner } from './Spinner';
 import { describeError } from '../lib/errors';
+import { DialogFooter } from './DialogFooter';
 
 export interface ConfirmDialogProps {
   title: ReactNode;
@@ -41,15 +41,7 @@ export function ConfirmDialog({ title, children, confirmLabel, busyLabel, danger
       initialFocus={cancelRef}
       onSubmit={() => void confirm()}
       footer={
-        <>
-          <button ref={cancelRef} type="button" className="button" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className={`button ${danger ? 'button-danger' : 'button-primary'}`} disabled={busy} data-testid="dialog-submit">
-            {busy ? <Spinner /> : null}
-            {busy ? (busyLabel ?? confirmLabel) : confirmLabel}
-          </button>
-        </>
+<DialogFooter busy={busy} onCancel={onClose} label={confirmLabel} busyLabel={busyLabel} variant={danger ? 'danger' : 'primary'} cancelRef={cancelRef} />
       }
     >
       {children}

@@ -4,6 +4,7 @@ import { useDialogAction } from '../../ui/useDialogAction';
 import { Dialog } from '../../ui/Dialog';
 import { Spinner } from '../../ui/Spinner';
 import { useData, type AddResult } from './store';
+import { DialogFooter } from '../../ui/DialogFooter';
 
 /** Seconds since `busy` turned on (large files take a while: show that something is happening). */
 function useElapsed(busy: boolean): number {
@@ -55,15 +56,7 @@ export function AddDatasetDialog({ project, onClose, onDone }: { project: Projec
       onSubmit={() => void submit()}
       testId="dialog-add-dataset"
       footer={
-        <>
-          <button type="button" className="button" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={busy} aria-busy={busy || undefined} data-testid="add-dataset-submit">
-            {busy ? <Spinner /> : null}
-            {busy ? 'Adding…' : 'Add dataset'}
-          </button>
-        </>
+<DialogFooter busy={busy} onCancel={onClose} label="Add dataset" busyLabel="Adding…" testId="add-dataset-submit" />
       }
     >
       <div className="field">

@@ -43,7 +43,7 @@ export function DatasetView({ project, dataset }: { project: ProjectSummary; dat
               role="tab"
               aria-selected={tab === t}
               className={`tab${tab === t ? ' active' : ''}`}
-              onClick={() => setQuery({ tab: t === 'versions' ? null : t })}
+              onClick={() => setQuery({ tab: t === 'versions' ? null : t, version: null })}
               data-testid={`data-tab-${t}`}
             >
               {TAB_LABELS[t]}

@@ -245,8 +245,14 @@ export default function DiffTab({ project, dataset, versions }: { project: Proje
             {loading ? 'Diffing…' : 'Run diff'}
           </button>
           {shown && !loading ? (
-            <span className="muted small" data-testid="diff-elapsed" data-ms={shown.elapsedMs}>
-              {formatInt(shown.elapsedMs)} ms
+            <span
+              className="muted small"
+              data-testid="diff-elapsed"
+              data-ms={shown.elapsedMs}
+              data-engine={shown.engine}
+              title={shown.engine === 'scan' ? 'In-memory scan of both files (CSV)' : 'DuckDB, streaming and spilling to disk (Parquet, JSONL, or files beyond the memory budget)'}
+            >
+              {formatInt(shown.elapsedMs)} ms · {shown.engine === 'scan' ? 'in-memory scan' : 'DuckDB'}
             </span>
           ) : null}
         </div>

@@ -19,7 +19,7 @@ function Stat({ label, children, warn = false }: { label: string; children: Reac
   );
 }
 
-function ColumnCard({ c }: { c: ColumnProfile }) {
+function ColumnCard({ c, approximate }: { c: ColumnProfile; approximate: boolean }) {
   const numeric = isNumericType(c.type);
   const missingShare = c.count ? c.missing / c.count : 0;
   const quantiles = c.quantiles ? QUANTILE_ORDER.filter((k) => k in c.quantiles!).map((k) => [k, c.quantiles![k]!] as const) : [];
@@ -38,7 +38,10 @@ function ColumnCard({ c }: { c: ColumnProfile }) {
         <Stat label="missing" warn={c.missing > 0}>
           {formatInt(c.missing)} <span className="muted">({formatPercent(missingShare)})</span>
         </Stat>
-        <Stat label="distinct">{formatInt(c.distinct)}</Stat>
+        <Stat label="distinct">
+          {approximate ? <span title="HyperLogLog estimate (large file)">≈ </span> : null}
+          {formatInt(c.distinct)}
+        </Stat>
         <Stat label="min">
           <span className="truncate" title={String(c.min ?? '')}>
             {formatStat(c.min)}
@@ -67,7 +70,7 @@ function ColumnCard({ c }: { c: ColumnProfile }) {
       ) : null}
       {numeric && c.histogram && c.histogram.length > 0 ? <MiniHistogram histogram={c.histogram} /> : null}
       {!numeric && c.top && c.top.length > 0 ? (
-        c.top[0]!.count === 1 && c.distinct >= c.count - c.missing ? (
+        c.top[0]!.count === 1 && !approximate && c.distinct >= c.count - c.missing ? (
           <p className="muted small" data-testid="profile-all-distinct">
             Every value is distinct (an identifier?).
           </p>
@@ -124,6 +127,9 @@ export default function ProfileTab({ project, dataset, versions }: { project: Pr
             {shortSha(profile.sha256)}
           </code>{' '}
           · profiled in {formatInt(profile.elapsedMs)} ms (cached by content hash)
+          {profile.approximate ? (
+            <span data-testid="profile-approximate"> · distinct counts and quantiles are estimates: the file is too large to count exactly in bounded memory</span>
+          ) : null}
         </p>
       ) : null}
       {remote?.error && !remote.loading ? (
@@ -143,7 +149,7 @@ export default function ProfileTab({ project, dataset, versions }: { project: Pr
       ) : (
         <div className="ds-col-grid">
           {columns.map((c) => (
-            <ColumnCard key={c.name} c={c} />
+            <ColumnCard key={c.name} c={c} approximate={profile?.approximate === true} />
           ))}
           {columns.length === 0 ? <p className="muted">No column matches “{filter}”.</p> : null}
         </div>

@@ -1,6 +1,6 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { DatasetVersion, ProjectSummary } from '../../../../shared/contract';
-import { buildHash, setQuery } from '../../app/router';
+import { buildHash, setQuery, useQueryParam } from '../../app/router';
 import { toast } from '../../app/toasts';
 import { firstLine } from '../../lib/format';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
@@ -40,6 +40,13 @@ export function VersionsTab({ project, dataset, versions }: { project: ProjectSu
   const [picked, setPicked] = useState<readonly string[]>([]);
   const [confirm, setConfirm] = useState<DatasetVersion | null>(null);
   const checkout = useData((s) => s.checkout);
+  // `version` (a commit or prefix, e.g. from a run's dataset link): highlight that row and scroll to it once.
+  const versionParam = useQueryParam('version');
+  const highlighted = versionParam ? versions.find((v) => v.commit.startsWith(versionParam))?.commit : undefined;
+  const highlightRef = useRef<HTMLTableRowElement>(null);
+  useEffect(() => {
+    if (highlighted) highlightRef.current?.scrollIntoView({ block: 'center' });
+  }, [highlighted]);
 
   const toggle = (commit: string) =>
     setPicked((cur) => (cur.includes(commit) ? cur.filter((c) => c !== commit) : [...cur, commit].slice(-2)));
@@ -47,7 +54,7 @@ export function VersionsTab({ project, dataset, versions }: { project: ProjectSu
     // Older version as A, newer as B (versions are newest first).
     const idx = picked.map((c) => versions.findIndex((v) => v.commit === c)).sort((x, y) => y - x);
     const [a, b] = idx.map((i) => versions[i]!.commit);
-    setQuery({ tab: 'diff', a, b, key: null, kinds: null, col: null, offset: null, stat: null }, { replace: false });
+    setQuery({ tab: 'diff', a, b, key: null, kinds: null, col: null, offset: null, stat: null, version: null }, { replace: false });
   };
 
   if (versions.length === 0) {
@@ -103,8 +110,18 @@ export function VersionsTab({ project, dataset, versions }: { project: ProjectSu
             {versions.map((v, i) => {
               const current = v.pointer.sha256 === dataset.sha256;
               const selected = picked.includes(v.commit);
+              const isHighlighted = v.commit === highlighted;
+              const className = [selected ? 'ds-row-selected' : '', isHighlighted ? 'ds-row-highlighted' : ''].filter(Boolean).join(' ');
               return (
-                <tr key={v.commit} data-testid="version-row" data-commit={v.commit} data-selected={selected} className={selected ? 'ds-row-selected' : undefined}>
+                <tr
+                  key={v.commit}
+                  ref={isHighlighted ? highlightRef : undefined}
+                  data-testid="version-row"
+                  data-commit={v.commit}
+                  data-selected={selected}
+                  data-highlighted={isHighlighted || undefined}
+                  className={className || undefined}
+                >
                   <td className="ds-col-check">
                     <input type="checkbox" checked={selected} onChange={() => toggle(v.commit)} aria-label={`Select version ${shortCommit(v.commit)} for diff`} data-testid="version-select" />
                   </td>

@@ -5,8 +5,8 @@ import { asMldeskError } from '../../lib/errors';
 import { baseName } from '../../lib/format';
 import { useDialogAction } from '../../ui/useDialogAction';
 import { Dialog } from '../../ui/Dialog';
-import { Spinner } from '../../ui/Spinner';
 import { useProjects } from './store';
+import { DialogFooter } from '../../ui/DialogFooter';
 
 export type PathDialogMode = 'create' | 'open';
 
@@ -81,15 +81,7 @@ export function ProjectPathDialog({ mode, onClose, onDone }: { mode: PathDialogM
       onSubmit={() => void submit()}
       testId={`dialog-${mode}-project`}
       footer={
-        <>
-          <button type="button" className="button" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={busy} data-testid="dialog-submit">
-            {busy ? <Spinner /> : null}
-            {busy ? copy.busy : copy.submit}
-          </button>
-        </>
+<DialogFooter busy={busy} onCancel={onClose} label={copy.submit} busyLabel={copy.busy} />
       }
     >
       <div className="field">

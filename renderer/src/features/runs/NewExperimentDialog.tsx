@@ -2,8 +2,8 @@ import { useId, useState } from 'react';
 import { contract } from '../../../../shared/contract';
 import { useDialogAction } from '../../ui/useDialogAction';
 import { Dialog } from '../../ui/Dialog';
-import { Spinner } from '../../ui/Spinner';
 import { useExperiments } from './store';
+import { DialogFooter } from '../../ui/DialogFooter';
 
 export function NewExperimentDialog({ onClose, onDone }: { onClose: () => void; onDone: (experimentId: string, name: string) => void }) {
   const create = useExperiments((s) => s.create);
@@ -30,15 +30,7 @@ export function NewExperimentDialog({ onClose, onDone }: { onClose: () => void; 
       onSubmit={() => void submit()}
       testId="dialog-new-experiment"
       footer={
-        <>
-          <button type="button" className="button" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={busy} data-testid="dialog-submit">
-            {busy ? <Spinner /> : null}
-            {busy ? 'Creating…' : 'Create experiment'}
-          </button>
-        </>
+<DialogFooter busy={busy} onCancel={onClose} label="Create experiment" busyLabel="Creating…" />
       }
     >
       <div className="field">

@@ -3,9 +3,9 @@ import { contract, type LaunchedRun } from '../../../../shared/contract';
 import { api } from '../../api/client';
 import { useDialogAction } from '../../ui/useDialogAction';
 import { Dialog } from '../../ui/Dialog';
-import { Spinner } from '../../ui/Spinner';
 import { useProjects } from '../projects';
 import { parseParamLines, shellSplit, ShellSplitError } from './shellSplit';
+import { DialogFooter } from '../../ui/DialogFooter';
 
 export interface NewRunDefaults {
   experimentName?: string;
@@ -69,15 +69,7 @@ export function NewRunDialog({ defaults, onClose, onDone }: { defaults: NewRunDe
       onSubmit={() => void submit()}
       testId="dialog-new-run"
       footer={
-        <>
-          <button type="button" className="button" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={busy} data-testid="new-run-submit">
-            {busy ? <Spinner /> : null}
-            {busy ? 'Starting…' : 'Start run'}
-          </button>
-        </>
+<DialogFooter busy={busy} onCancel={onClose} label="Start run" busyLabel="Starting…" testId="new-run-submit" />
       }
     >
       <div className="form-grid">

@@ -1,9 +1,11 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import type { Run } from '../../../../shared/contract';
 import { BranchIcon } from '../../app/icons';
+import { buildHash } from '../../app/router';
 import { shortOid } from '../../lib/format';
 import { compareKeys } from './columns';
 import { CopyButton } from './CopyButton';
+import { useDatasetVersions, type DatasetVersionRef } from './datasetVersions';
 import { formatDateTime, formatDuration, formatMetric, runDurationMs } from './format';
 import { LogsTab } from './LogsTab';
 import { shellJoin } from './shellSplit';
@@ -48,6 +50,21 @@ function datasetSource(source: string): string {
     /* not JSON */
   }
   return source;
+}
+
+/** Link to the dataset version on the Data page (Versions tab, that row highlighted). */
+function VersionLink({ version: v }: { version: DatasetVersionRef }) {
+  return (
+    <a
+      className="dataset-version small"
+      href={buildHash('/data', { project: v.projectId, path: v.path, tab: 'versions', version: v.commit })}
+      title={`Open version ${v.commit} of ${v.path} on the Data page`}
+      data-testid="dataset-version-link"
+      data-commit={v.commit}
+    >
+      version <code className="mono">{v.commit.slice(0, 8)}</code> · <span className="mono">{v.path}</span>
+    </a>
+  );
 }
 
 function KeyValueTable({ rows, testId, rowTestId, empty, label }: { rows: readonly { key: string; value: string }[]; testId: string; rowTestId: string; empty: ReactNode; label: string }) {
@@ -99,6 +116,7 @@ export function RunOverview({ run, experimentName, now, onOpenLogs }: { run: Run
   const userTags = allTags.filter((t) => !isSystem(t.key));
   const systemCount = allTags.length - userTags.length;
   const metrics = useMemo(() => [...data.metrics].sort((a, b) => compareKeys(a.key, b.key)), [data.metrics]);
+  const datasetVersions = useDatasetVersions(run);
 
   const commit = tags.get('mlflow.source.git.commit');
   const dirty = tags.get('mldesk.git.dirty');
@@ -203,6 +221,7 @@ export function RunOverview({ run, experimentName, now, onOpenLogs }: { run: Run
             <ul className="plain-list dataset-list" data-testid="run-datasets">
               {inputs.dataset_inputs.map((d, i) => {
                 const context = d.tags.find((t) => t.key === 'mlflow.data.context')?.value;
+                const version = datasetVersions[i];
                 return (
                   <li key={i} className="dataset-item" data-testid="dataset-item" data-name={d.dataset.name}>
                     <div className="dataset-head">
@@ -215,6 +234,7 @@ export function RunOverview({ run, experimentName, now, onOpenLogs }: { run: Run
                     <div className="mono small muted truncate" title={d.dataset.source}>
                       {d.dataset.source_type}: {datasetSource(d.dataset.source)}
                     </div>
+                    {version ? <VersionLink version={version} /> : null}
                   </li>
                 );
               })}

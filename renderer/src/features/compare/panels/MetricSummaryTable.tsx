@@ -1,5 +1,5 @@
 import { Fragment, useMemo, useState } from 'react';
-import { PanelHead, RunHead, downloadCsv, formatNumber, type ComparePanelProps } from './common';
+import { CsvButton, NoRunsOrItems, PanelHead, RunHead, formatNumber, type ComparePanelProps } from './common';
 import { defaultGoal, isSystemMetric, metricSummaryCsv, summarizeMetrics, type Goal, type MetricCell } from './logic';
 
 export interface MetricSummaryTableProps extends ComparePanelProps {
@@ -52,21 +52,10 @@ export function MetricSummaryTable({ runs, colorOf, goal = defaultGoal, exportNa
             data-testid="metric-summary-filter"
           />
         ) : null}
-        <button
-          type="button"
-          className="button button-xs"
-          disabled={rows.length === 0}
-          onClick={() => downloadCsv(exportName, metricSummaryCsv(runs, rows))}
-          title="Download the rows shown as CSV"
-          data-testid="btn-export-metrics-csv"
-        >
-          CSV
-        </button>
+        <CsvButton base={exportName} rows={() => metricSummaryCsv(runs, rows)} disabled={rows.length === 0} testId="btn-export-metrics-csv" />
       </PanelHead>
-      {runs.length === 0 ? (
-        <p className="cmp-empty muted">No runs selected.</p>
-      ) : all.length === 0 ? (
-        <p className="cmp-empty muted">{runs.length === 1 ? 'This run has' : 'These runs have'} no metrics.</p>
+      {runs.length === 0 || all.length === 0 ? (
+        <NoRunsOrItems runs={runs.length} what="metrics" />
       ) : rows.length === 0 ? (
         <p className="cmp-empty muted">No metric matches “{q.trim()}”.</p>
       ) : (

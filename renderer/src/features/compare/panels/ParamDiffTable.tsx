@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { PanelHead, RunHead, downloadCsv, useControllable, type ComparePanelProps } from './common';
+import { CsvButton, NoRunsOrItems, PanelHead, RunHead, useControllable, type ComparePanelProps } from './common';
 import { diffParams, paramDiffCsv, runLabel, visibleParamRows } from './logic';
 
 export interface ParamDiffTableProps extends ComparePanelProps {
@@ -39,21 +39,10 @@ export function ParamDiffTable({ runs, colorOf, diffOnly: diffOnlyProp, onDiffOn
           <input type="checkbox" checked={diffOnly} disabled={!comparable} onChange={(e) => setDiffOnly(e.target.checked)} data-testid="params-diff-only" />
           Differences only
         </label>
-        <button
-          type="button"
-          className="button button-xs"
-          disabled={rows.length === 0}
-          onClick={() => downloadCsv(exportName, paramDiffCsv(runs, rows))}
-          title="Download the rows shown as CSV"
-          data-testid="btn-export-params-csv"
-        >
-          CSV
-        </button>
+        <CsvButton base={exportName} rows={() => paramDiffCsv(runs, rows)} disabled={rows.length === 0} testId="btn-export-params-csv" />
       </PanelHead>
-      {runs.length === 0 ? (
-        <p className="cmp-empty muted">No runs selected.</p>
-      ) : diff.total === 0 ? (
-        <p className="cmp-empty muted">{runs.length === 1 ? 'This run has' : 'These runs have'} no parameters.</p>
+      {runs.length === 0 || diff.total === 0 ? (
+        <NoRunsOrItems runs={runs.length} what="parameters" />
       ) : rows.length === 0 ? (
         <p className="cmp-empty muted" data-testid="params-all-equal">
           All {plural(diff.total, 'parameter is', 'parameters are')} equal across these runs.{' '}

@@ -70,6 +70,20 @@ export function downloadCsv(base: string, rows: readonly CsvRow[]): void {
   }
 }
 
+/** The CSV export button of a table panel: downloads the rows shown (built only when clicked). */
+export function CsvButton({ base, rows, disabled, testId }: { base: string; rows: () => readonly CsvRow[]; disabled: boolean; testId: string }) {
+  return (
+    <button type="button" className="button button-xs" disabled={disabled} onClick={() => downloadCsv(base, rows())} title="Download the rows shown as CSV" data-testid={testId}>
+      CSV
+    </button>
+  );
+}
+
+/** The empty state of a table panel before its own: no runs, or runs without any `what`. */
+export function NoRunsOrItems({ runs, what }: { runs: number; what: string }) {
+  return <p className="cmp-empty muted">{runs === 0 ? 'No runs selected.' : `${runs === 1 ? 'This run has' : 'These runs have'} no ${what}.`}</p>;
+}
+
 /**
  * A value the parent may control: follows `value` whenever the parent changes it, otherwise keeps the
  * user's choice locally; every change is reported through `onChange`.
