@@ -47,7 +47,7 @@ export const boundaries = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'resources/demo/template/**', '**/*.d.ts'] },
+  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'resources/demo/template/**', '**/*.d.ts', 'bench/_tmp_*'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
