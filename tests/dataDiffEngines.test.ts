@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpDir } from './helpers';
 import { Duck } from '../electron/core/data/duck';
 import { openSource } from '../electron/core/data/source';
-import { diffSources, type DiffOptions } from '../electron/core/data/diff';
+import { DiffCache, diffSources, type DiffOptions } from '../electron/core/data/diff';
 import type { DiffResult } from '../shared/contract/data';
 
 // The in-memory CSV scan and the DuckDB diff must agree on every input: random files with quoting, embedded
@@ -187,27 +187,29 @@ describe('data diff engines agree (scan vs DuckDB)', () => {
     }
   });
 
-  it('pages through a cached diff without scanning again', async () => {
-    const [A, B] = pair(11, 300, false);
-    const r = rng(12);
-    const fa = path.join(dir, 'pa.csv');
-    const fb = path.join(dir, 'pb.csv');
-    fs.writeFileSync(fa, toCsv(A, r));
-    fs.writeFileSync(fb, toCsv(B, r));
-    const { DiffCache } = await import('../electron/core/data/diff');
-    const cache = new DiffCache(2);
-    const all = await diffSources(duck, openSource(fa), openSource(fb), opts({ key: ['id'], limit: 1000 }), cache);
-    const pages: string[] = [];
-    for (let offset = 0; offset < all.samples.total; offset += 25) {
-      const p = await diffSources(duck, openSource(fa), openSource(fb), opts({ key: ['id'], offset, limit: 25 }), cache);
-      pages.push(...p.samples.rows.map((x) => JSON.stringify(x)));
-    }
-    expect(pages).toEqual(all.samples.rows.map((x) => JSON.stringify(x)));
-    // A changed file is diffed again, not served from the cache.
-    fs.appendFileSync(fb, `\n999999,${'x,'.repeat(3)}x\n`);
-    const again = await diffSources(duck, openSource(fa), openSource(fb), opts({ key: ['id'] }), cache);
-    expect(again.rows.added).toBe(all.rows.added + 1);
-  });
+  for (const engine of ['scan', 'duckdb'] as const) {
+    it(`pages through a cached ${engine} diff without diffing again`, async () => {
+      const [A, B] = pair(11, 300, false);
+      const r = rng(12);
+      const fa = path.join(dir, `pa-${engine}.csv`);
+      const fb = path.join(dir, `pb-${engine}.csv`);
+      fs.writeFileSync(fa, toCsv(A, r));
+      fs.writeFileSync(fb, toCsv(B, r));
+      const cache = new DiffCache(2);
+      const all = await diffSources(duck, openSource(fa), openSource(fb), opts({ key: ['id'], limit: 1000, engine }), cache);
+      const pages: string[] = [];
+      for (let offset = 0; offset < all.samples.total; offset += 25) {
+        const p = await diffSources(duck, openSource(fa), openSource(fb), opts({ key: ['id'], offset, limit: 25, engine }), cache);
+        pages.push(...p.samples.rows.map((x) => JSON.stringify(x)));
+      }
+      expect(pages).toEqual(all.samples.rows.map((x) => JSON.stringify(x)));
+      // A changed file is diffed again, not served from the cache.
+      fs.appendFileSync(fb, `${fs.readFileSync(fb, 'utf8').endsWith('\n') ? '' : '\n'}999999,x,x,x,x\n`);
+      const again = await diffSources(duck, openSource(fa), openSource(fb), opts({ key: ['id'], engine }), cache);
+      expect(again.rows.added).toBe(all.rows.added + 1);
+      cache.clear();
+    });
+  }
 });
 
 describe('data diff CLI with scan workers', () => {

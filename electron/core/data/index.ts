@@ -186,6 +186,7 @@ export class DataService {
   }
 
   close(): void {
+    this.diffs.clear();
     this.duck.close();
   }
 }
