@@ -27,6 +27,9 @@ export class Duck {
         temp_directory: this.tmpDir,
         memory_limit: process.env.MLDESK_DUCKDB_MEMORY ?? '2GB',
         threads: String(Math.max(1, Number(process.env.MLDESK_DUCKDB_THREADS ?? 2))),
+        // Keeping insertion order pins buffers: with it, a semi join over a 1.2 GB CSV failed under a 256 MB
+        // limit ("failed to pin block"). Every query whose order matters has an ORDER BY.
+        preserve_insertion_order: 'false',
       });
       return this.instance.connect();
     })();
