@@ -74,7 +74,7 @@ function pair(seed: number, n: number, schemaChange: boolean): [Table, Table] {
 const opts = (o: Partial<DiffOptions> = {}): DiffOptions => ({ key: [], offset: 0, limit: 1000, kinds: ['added', 'removed', 'changed'], ...o });
 const canon = (d: DiffResult) => ({
   rows: d.rows,
-  schema: { added: d.schema.added.map((c) => c.name), removed: d.schema.removed.map((c) => c.name) },
+  schema: d.schema,
   changedByColumn: d.changedByColumn,
   total: d.samples.total,
   samples: d.samples.rows.map((x) => JSON.stringify([x.kind, x.key, x.changes, d.keyed ? x.cells : Object.values(x.cells).sort()])).sort(),
@@ -121,6 +121,19 @@ describe('data diff engines agree (scan vs DuckDB)', () => {
       process.env.MLDESK_SCAN_CHUNK_BYTES = String(chunk);
       expect(canon(await diffSources(duck, openSource(fa), openSource(fb), opts({ key: ['id'], engine: 'scan' }))), `chunk ${chunk}`).toEqual(ref);
     }
+  });
+
+  it('CSV column types for the schema diff match DuckDB’s sniffer', async () => {
+    const f = path.join(dir, 'types.csv');
+    fs.writeFileSync(
+      f,
+      'i,neg,f,e,b,tf,d,ts,zip,plus,s,empty,mixed\n' +
+        Array.from({ length: 50 }, (_, k) => `${k},-${k},${k}.5,${k}e3,${k % 2 ? 'true' : 'false'},${k % 2 ? 'T' : 'F'},2024-01-${10 + (k % 9)},2024-01-02 10:00:${10 + (k % 40)},0${k + 100},+${k},x${k},,${k % 3 ? k : `${k}.25`}`).join('\n') +
+        '\n',
+    );
+    const { csvTypes } = await import('../electron/core/data/source');
+    const { typesOf } = await import('../electron/core/data/duckDiff');
+    expect(Object.fromEntries(csvTypes(openSource(f)))).toEqual(Object.fromEntries(await typesOf(duck, openSource(f))));
   });
 
   it('multi-column keys in a different column order', async () => {

@@ -62,6 +62,7 @@ function checkHeader(file: string, cols: string[]): string[] {
 }
 
 const TYPE_SAMPLE_BYTES = 64 * 1024;
+const LEADING_ZERO = /^-?0\d/;
 const TYPE_TESTS: Array<[string, RegExp]> = [
   ['BOOLEAN', /^(true|false|t|f)$/i],
   ['BIGINT', /^-?(0|[1-9]\d{0,17})$/],
@@ -87,16 +88,23 @@ export function csvTypes(src: DataSource): Map<string, string> {
   const sample = (complete && src.size <= buf.length ? rows : rows.slice(0, -1)).slice(1);
   const types = new Map<string, string>();
   src.csv!.columns.forEach((name, c) => {
-    let fit = TYPE_TESTS.map(([t]) => t);
+    const alive = TYPE_TESTS.map(() => true);
+    let left = alive.length;
     let seen = false;
     for (const r of sample) {
       const v = r[c];
-      if (v === undefined || v === '') continue;
+      if (!v) continue;
       seen = true;
-      fit = fit.filter((t) => (t === 'DOUBLE' && /^-?0\d/.test(v) ? false : TYPE_TESTS.find(([x]) => x === t)![1].test(v)));
-      if (fit.length === 0) break;
+      TYPE_TESTS.forEach(([type, re], t) => {
+        if (alive[t] && (!re.test(v) || (type === 'DOUBLE' && LEADING_ZERO.test(v)))) {
+          alive[t] = false;
+          left--;
+        }
+      });
+      if (left === 0) break;
     }
-    types.set(name, seen && fit.length ? fit[0]! : 'VARCHAR');
+    const first = alive.indexOf(true);
+    types.set(name, seen && first >= 0 ? TYPE_TESTS[first]![0] : 'VARCHAR');
   });
   return types;
 }
