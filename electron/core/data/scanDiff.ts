@@ -101,8 +101,17 @@ type WorkerReply = Scanned & { error?: { file?: string; problem?: string; line?:
 const pool = {
   idle: [] as Worker[],
   timer: null as NodeJS.Timeout | null,
+  spawn(file: string): Worker {
+    const w = new Worker(file);
+    // A worker that dies while idle must not be handed out again.
+    w.on('exit', () => {
+      const i = this.idle.indexOf(w);
+      if (i >= 0) this.idle.splice(i, 1);
+    });
+    return w;
+  },
   take(file: string): Worker {
-    const w = this.idle.pop() ?? new Worker(file);
+    const w = this.idle.pop() ?? this.spawn(file);
     w.ref();
     return w;
   },
@@ -120,16 +129,19 @@ const workerMinBytes = () => Number(process.env.MLDESK_SCAN_WORKER_MIN_BYTES ?? 
 /** Starts the scan workers ahead of a diff of about `bytes` (the CLI does, while the engine opens). */
 export function warmScanWorkers(bytes: number): void {
   const f = workerFile();
-  if (f && bytes >= workerMinBytes()) while (pool.idle.length < 2) pool.give(new Worker(f));
+  if (f && bytes >= workerMinBytes()) while (pool.idle.length < 2) pool.give(pool.spawn(f));
 }
 
 function scanInWorker(file: string, spec: ScanSpec, index: boolean): Promise<Scanned> {
   return new Promise((resolve, reject) => {
     const w = pool.take(file);
     const onError = (e: Error) => reject(e);
+    const onExit = (code: number) => reject(new Error(`the scan worker stopped (exit code ${code})`));
     w.once('error', onError);
+    w.once('exit', onExit);
     w.once('message', (m: WorkerReply) => {
       w.off('error', onError);
+      w.off('exit', onExit);
       pool.give(w);
       const e = m.error;
       if (e) reject(e.file ? dataError(e.file, e.problem!, e.line) : new Error(e.message));
