@@ -169,6 +169,8 @@ describe('data diff engines agree (scan vs DuckDB)', () => {
       ['utf8.csv', Buffer.concat([Buffer.from('id,v\n1,2\n3,'), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]), /utf8\.csv: line 3: invalid UTF-8/],
       ['dup.csv', 'id,v\n1,2\n5,6\n1,3\n', /dup\.csv: duplicate key \(id=1\) appears 2 times/],
       ['nullkey.csv', 'id,v\n1,2\n,3\n', /nullkey\.csv: 1 row\(s\) have an empty key \(id\)/],
+      // The first problem in the file is the one reported.
+      ['first.csv', Buffer.concat([Buffer.from('id,v\n1,2\n3,'), Buffer.from([0xff]), Buffer.from('\n4,5\n6\n')]), /first\.csv: line 3: invalid UTF-8/],
     ];
     for (const [name, text, re] of cases) {
       const f = path.join(dir, name);

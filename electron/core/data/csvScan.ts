@@ -115,6 +115,7 @@ export function scanCsv(spec: ScanSpec): ScanResult {
   let buf = new Uint8Array(Number(process.env.MLDESK_SCAN_CHUNK_BYTES ?? CHUNK) + 1); // the variable lets tests cut records often
   let filled = 0;
   let eof = false;
+  let valid = 0; // bytes at the start of buf already checked to be UTF-8
   try {
     for (;;) {
       if (!eof) {
@@ -131,12 +132,17 @@ export function scanCsv(spec: ScanSpec): ScanResult {
           if (filled > 0 && buf[filled - 1] !== LF) buf[filled++] = LF;
         }
       }
+      // UTF-8 first (up to the last newline, a character boundary), so the first problem in the file is the one reported.
+      const upTo = eof ? filled : buf.lastIndexOf(LF, filled - 1) + 1;
+      if (upTo > valid) {
+        if (!isUtf8(buf.subarray(valid, upTo))) {
+          const bad = firstBadUtf8Line(buf.subarray(0, upTo));
+          throw new ScanFailure(file, 'invalid UTF-8 byte sequence', st.line + bad);
+        }
+        valid = upTo;
+      }
       buf[filled] = LF; // sentinel: every loop in parseRecords stops at a newline
-      const startLine = st.line;
       const done = parseRecords(st, layout, buf, filled, eof);
-      // Records up to `done` are in; check they were valid UTF-8 (cut at a newline, so at a character boundary).
-      const region = buf.subarray(0, done);
-      if (done > 0 && !isUtf8(region)) throw new ScanFailure(file, 'invalid UTF-8 byte sequence', startLine + firstBadUtf8Line(region));
       if (eof) {
         if (done < filled) throw new ScanFailure(file, 'unterminated quoted field', st.line);
         break;
@@ -144,6 +150,7 @@ export function scanCsv(spec: ScanSpec): ScanResult {
       buf.copyWithin(0, done, filled);
       st.base += done;
       filled -= done;
+      valid = Math.max(0, valid - done);
     }
   } finally {
     fs.closeSync(fd);
