@@ -185,6 +185,8 @@ function lineAt(file: string, offset: number): number {
   return line;
 }
 
+/** Rows read back at a time. */
+const READ_BATCH = 50_000;
 const rangeOf = (s: ScanResult, r: number): [number, number] => [s.offsets[r]!, s.offsets[r + 1]!];
 const keyOf = (rec: string[], idx: number[]) => idx.map((i) => rec[i] ?? '');
 
@@ -363,12 +365,34 @@ export async function scanDiff(a: DataSource, b: DataSource, plan: DiffPlan): Pr
   const { kinds, rowsA, rowsB } = diffs;
   lap('joined');
 
-  // The differing rows, read back in full: keys to sort by, cells of changed rows.
+  // The differing rows, read back in full — in batches, so a diff where most rows differ stays bounded —
+  // for the keys to sort by and the cells of changed rows.
   const n = kinds.length;
-  const recA = readRecords(a, rowsA.map((r) => (r >= 0 ? rangeOf(A, r) : [-1, -1])));
-  const recB = readRecords(b, rowsB.map((r) => (r >= 0 ? rangeOf(B, r) : [-1, -1])));
+  const bitBytes = Math.ceil(plan.values.length / 8);
+  const bits = new Uint8Array(n * bitBytes);
+  const keys: SortKey[] = new Array(keyed ? n : 0);
+  const changedByColumn: Record<string, number> = Object.fromEntries(plan.values.map((c) => [c, 0]));
+  const valA = plan.values.map((c) => plan.colsA.indexOf(c));
+  const valB = plan.values.map((c) => plan.colsB.indexOf(c));
+  for (let s = 0; s < n; s += READ_BATCH) {
+    const batch = Array.from({ length: Math.min(READ_BATCH, n - s) }, (_, j) => s + j);
+    const recA = readRecords(a, batch.map((e) => (rowsA[e]! >= 0 ? rangeOf(A, rowsA[e]!) : [-1, -1])));
+    const recB = readRecords(b, batch.map((e) => (rowsB[e]! >= 0 ? rangeOf(B, rowsB[e]!) : [-1, -1])));
+    batch.forEach((e, j) => {
+      if (keyed) keys[e] = sortKey(kinds[e] === 0 ? keyOf(recB[j]!, keyIdxB) : keyOf(recA[j]!, keyIdxA));
+      if (kinds[e] !== 2) return;
+      const ra = recA[j]!;
+      const rb = recB[j]!;
+      if (keyOf(ra, keyIdxA).join('\u0000') !== keyOf(rb, keyIdxB).join('\u0000')) throw new KeyHashCollision();
+      plan.values.forEach((c, v) => {
+        if ((ra[valA[v]!] ?? '') !== (rb[valB[v]!] ?? '')) {
+          bits[e * bitBytes + (v >> 3)]! |= 1 << (v & 7);
+          changedByColumn[c]!++;
+        }
+      });
+    });
+  }
   lap('read back');
-  const keys = keyed ? kinds.map((k, i) => sortKey(k === 0 ? keyOf(recB[i]!, keyIdxB) : keyOf(recA[i]!, keyIdxA))) : [];
   const order = Array.from({ length: n }, (_, i) => i);
   if (keyed) order.sort((x, y) => compareSortKeys(keys[x]!, keys[y]!));
   const d: DiffIndex = {
@@ -376,38 +400,25 @@ export async function scanDiff(a: DataSource, b: DataSource, plan: DiffPlan): Pr
     a,
     b,
     rows: { added: 0, removed: 0, changed: 0, unchanged: 0 },
-    changedByColumn: Object.fromEntries(plan.values.map((c) => [c, 0])),
+    changedByColumn,
     kind: new Uint8Array(n),
     startA: new Float64Array(n).fill(-1),
     endA: new Float64Array(n).fill(-1),
     startB: new Float64Array(n).fill(-1),
     endB: new Float64Array(n).fill(-1),
-    bitBytes: Math.ceil(plan.values.length / 8),
-    changedBits: new Uint8Array(0),
+    bitBytes,
+    changedBits: new Uint8Array(n * bitBytes),
   };
-  d.changedBits = new Uint8Array(n * d.bitBytes);
-  const valA = plan.values.map((c) => plan.colsA.indexOf(c));
-  const valB = plan.values.map((c) => plan.colsB.indexOf(c));
   order.forEach((e, i) => {
-    const kind = kinds[e]!;
-    d.kind[i] = kind;
+    d.kind[i] = kinds[e]!;
     if (rowsA[e]! >= 0) [d.startA[i], d.endA[i]] = rangeOf(A, rowsA[e]!);
     if (rowsB[e]! >= 0) [d.startB[i], d.endB[i]] = rangeOf(B, rowsB[e]!);
-    if (kind !== 2) return;
-    const ra = recA[e]!;
-    const rb = recB[e]!;
-    if (keyOf(ra, keyIdxA).join('\u0000') !== keyOf(rb, keyIdxB).join('\u0000')) throw new KeyHashCollision();
-    plan.values.forEach((c, v) => {
-      if ((ra[valA[v]!] ?? '') !== (rb[valB[v]!] ?? '')) {
-        d.changedBits[i * d.bitBytes + (v >> 3)]! |= 1 << (v & 7);
-        d.changedByColumn[c]!++;
-      }
-    });
+    for (let k = 0; k < bitBytes; k++) d.changedBits[i * bitBytes + k] = bits[e * bitBytes + k]!;
   });
   const counted = [0, 0, 0];
   for (const k of kinds) counted[k]!++;
   d.rows = { added: counted[0]!, removed: counted[1]!, changed: counted[2]!, unchanged: A.rows - counted[1]! - counted[2]! };
-  lap('sorted, cells compared');
+  lap('sorted');
   return d;
 }
 
