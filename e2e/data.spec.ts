@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cli, startServe, type ServeProcess } from './server';
@@ -6,6 +6,21 @@ import { cli, startServe, type ServeProcess } from './server';
 let server: ServeProcess;
 let demo: string;
 const CHANGED = 25;
+// events.csv: enough differences that the diff CSV spans several 1000-row requests (and many 100-row UI pages).
+const EVENTS = { rows: 3000, changed: 2400, removed: 150, added: 100 };
+
+/** Clicks `button` and returns the file it downloads: name and text. */
+async function download(page: Page, button: Locator): Promise<{ name: string; text: string; bytes: Buffer }> {
+  const [dl] = await Promise.all([page.waitForEvent('download'), button.click()]);
+  const bytes = fs.readFileSync(await dl.path());
+  return { name: dl.suggestedFilename(), text: bytes.toString('utf8'), bytes };
+}
+
+/** CSV text → header line and data lines (the exports use CRLF and no trailing line break). */
+function csvLines(text: string): { header: string; rows: string[] } {
+  const [header = '', ...rows] = text.split('\r\n');
+  return { header, rows };
+}
 test.beforeAll(async () => {
   test.setTimeout(180_000);
   server = await startServe([], {}, ({ home, dataDir }) => {
@@ -27,6 +42,15 @@ test.beforeAll(async () => {
     fs.writeFileSync(train, lines.join('\r\n'));
     cli(['data', 'add', train, '--data-dir', dataDir], { HOME: home });
     fs.writeFileSync(path.join(demo, 'data', 'ragged.csv'), 'a,b\n1,2\n3\n');
+    const events = path.join(demo, 'data', 'events.csv');
+    const id = (i: number) => `E${String(i).padStart(5, '0')}`;
+    const v1 = Array.from({ length: EVENTS.rows }, (_, k) => `${id(k + 1)},${k + 1},${k % 3 === 0 ? 'x' : 'y'}`);
+    fs.writeFileSync(events, ['id,value,label', ...v1].join('\n'));
+    cli(['data', 'add', events, '--data-dir', dataDir], { HOME: home });
+    const kept = v1.slice(0, EVENTS.rows - EVENTS.removed).map((line, k) => (k < EVENTS.changed ? line.replace(/,(\d+),/, `,${k + 1}.5,`) : line));
+    const added = Array.from({ length: EVENTS.added }, (_, k) => `${id(EVENTS.rows + k + 1)},0,z`);
+    fs.writeFileSync(events, ['id,value,label', ...kept, ...added].join('\n'));
+    cli(['data', 'add', events, '--data-dir', dataDir], { HOME: home });
   });
 });
 test.afterAll(async () => {
@@ -49,11 +73,43 @@ test('versions, keyed diff with changed cells, validation, and a clear error for
   const changedRow = page.locator('[data-testid="diff-row"][data-kind="changed"]').first();
   await expect(changedRow.locator('[data-testid="diff-cell-changed"][data-column="income"]')).toContainText('12345.67');
 
+  // Diff rows → CSV: kind, every column (key first), the changes; one line per differing row.
+  await expect(page.getByTestId('diff-page')).toHaveAttribute('data-total', String(CHANGED));
+  const diffCsv = await download(page, page.getByTestId('btn-export-diff-csv'));
+  expect(diffCsv.name).toMatch(/^mldesk-diff-train-\d{4}-\d{2}-\d{2}\.csv$/);
+  const diffLines = csvLines(diffCsv.text);
+  expect(diffLines.header).toMatch(/^kind,customer_id,age,income,.*,default,changes$/);
+  expect(diffLines.rows).toHaveLength(CHANGED);
+  for (const line of diffLines.rows) expect(line).toMatch(/^changed,C\d{6},.*,income: [^,]* → 12345\.67$/);
+
+  // Stats diff chart → PNG (its export buttons are scoped by the card: metric charts use the same ids).
+  const stats = page.getByTestId('stats-diff');
+  await expect(stats).toHaveAttribute('data-column', 'income');
+  await expect(stats.getByTestId('stats-overlay').locator('svg.recharts-surface')).toBeVisible({ timeout: 30_000 });
+  const png = await download(page, stats.getByTestId('btn-export-png'));
+  expect(png.name).toMatch(/\.png$/);
+  expect(png.bytes.subarray(0, 4).toString('hex')).toBe('89504e47');
+
+  // Profile → CSV: one line per column.
+  await page.getByTestId('data-tab-profile').click();
+  const summary = page.getByTestId('profile-summary');
+  await expect(summary).toBeVisible({ timeout: 30_000 });
+  const columns = Number(await summary.getAttribute('data-columns'));
+  expect(columns).toBe(15);
+  const profileCsv = await download(page, page.getByTestId('btn-export-profile-csv'));
+  const profileLines = csvLines(profileCsv.text);
+  expect(profileLines.header).toBe('name,type,sqlType,count,missing,distinct,min,max,mean,std,p5,p25,p50,p75,p95');
+  expect(profileLines.rows).toHaveLength(columns);
+  expect(profileLines.rows[0]).toMatch(/^customer_id,string,/);
+
   await page.getByTestId('data-tab-validation').click();
   await expect(page.getByTestId('expectation-row').first()).toBeVisible();
   await page.getByTestId('btn-validate').click();
   await expect(page.getByTestId('validation-summary')).toBeVisible({ timeout: 30_000 });
   await expect(page.locator('[data-testid="validation-check"]').first()).toBeVisible();
+  const validationCsv = csvLines((await download(page, page.getByTestId('btn-export-validation-csv'))).text);
+  expect(validationCsv.header).toBe('name,column,passed,message');
+  expect(validationCsv.rows).toHaveLength(await page.getByTestId('validation-check').count());
 
   await page.getByTestId('btn-add-dataset').click();
   await page.getByTestId('add-dataset-path').fill('data/ragged.csv');
@@ -89,4 +145,31 @@ test('a run links its dataset input to that version; the Versions tab highlights
   await expect(page.getByTestId('version-row')).toHaveCount(2);
   await expect(page.locator('[data-testid="version-row"][data-highlighted]')).toHaveCount(0);
   expect(new URL(page.url()).hash).not.toContain('version=');
+});
+
+test('the diff CSV holds every row matching the filters, across pages', async ({ page }) => {
+  await page.goto(`${server.url}/#/data`);
+  await page.getByTestId('data-project-select').selectOption({ label: 'credit-risk-demo' });
+  await page.locator('[data-testid="dataset-item"][data-path="data/events.csv"]').click();
+  await page.getByTestId('data-tab-diff').click();
+  await page.getByTestId('btn-run-diff').click();
+  await expect(page.getByTestId('diff-changed')).toHaveText(String(EVENTS.changed), { timeout: 30_000 });
+  const total = EVENTS.changed + EVENTS.removed + EVENTS.added;
+  await expect(page.getByTestId('diff-page')).toHaveAttribute('data-total', String(total));
+  await expect(page.getByTestId('diff-row')).toHaveCount(100);
+
+  const all = csvLines((await download(page, page.getByTestId('btn-export-diff-csv'))).text);
+  expect(all.header).toBe('kind,id,value,label,changes');
+  expect(all.rows).toHaveLength(total);
+  const kinds = (rows: string[]) => rows.reduce<Record<string, number>>((m, l) => ({ ...m, [l.split(',')[0]!]: (m[l.split(',')[0]!] ?? 0) + 1 }), {});
+  expect(kinds(all.rows)).toEqual({ changed: EVENTS.changed, removed: EVENTS.removed, added: EVENTS.added });
+  expect(new Set(all.rows.map((l) => l.split(',')[1])).size).toBe(total);
+  expect(all.rows).toContain('changed,E00007,7.5,x,value: 7 → 7.5');
+
+  // Without the changed rows: only added + removed are exported.
+  await page.locator('[data-testid="diff-kind"][data-kind="changed"]').click();
+  await expect(page.getByTestId('diff-page')).toHaveAttribute('data-total', String(EVENTS.removed + EVENTS.added));
+  const filtered = csvLines((await download(page, page.getByTestId('btn-export-diff-csv'))).text);
+  expect(filtered.rows).toHaveLength(EVENTS.removed + EVENTS.added);
+  expect(kinds(filtered.rows)).toEqual({ removed: EVENTS.removed, added: EVENTS.added });
 });

@@ -37,6 +37,17 @@ export interface SerializeOptions {
   background?: string | null;
   /** Optional title drawn above the chart. */
   title?: string;
+  /**
+   * Optional legend line under the title (swatch + label per series), for charts whose legend is HTML outside
+   * the <svg> and would otherwise be lost in the file.
+   */
+  legend?: readonly LegendItem[];
+}
+
+export interface LegendItem {
+  label: string;
+  /** Any CSS colour (read from the page at export time, so it follows the theme). */
+  color: string;
 }
 
 export interface SerializedSvg {
@@ -46,6 +57,15 @@ export interface SerializedSvg {
 }
 
 const TITLE_H = 28;
+const LEGEND_H = 20;
+
+/** Width of `text` in `font` (canvas metrics; a rough estimate when canvas is unavailable). */
+function textWidth(text: string, font: string): number {
+  const ctx = document.createElement('canvas').getContext('2d');
+  if (!ctx) return text.length * 7;
+  ctx.font = font;
+  return ctx.measureText(text).width;
+}
 
 function isTransparent(color: string): boolean {
   return color === '' || color === 'transparent' || /^rgba\(.*,\s*0\)$/.test(color);
@@ -91,10 +111,22 @@ function inlineStyles(source: Element, target: Element, parent: ReadonlyMap<stri
 /** Standalone SVG text for a rendered <svg>, computed styles inlined. */
 export function serializeSvg(svg: SVGSVGElement, opts: SerializeOptions = {}): SerializedSvg {
   const rect = svg.getBoundingClientRect();
-  const width = Math.round(Number(svg.getAttribute('width')) || rect.width || 600);
+  const chartW = Math.round(Number(svg.getAttribute('width')) || rect.width || 600);
   const chartH = Math.round(Number(svg.getAttribute('height')) || rect.height || 300);
-  const titleH = opts.title ? TITLE_H : 0;
+  const cs = getComputedStyle(svg);
+  const legend = opts.legend ?? [];
+  const titleH = (opts.title ? TITLE_H : 0) + (legend.length > 0 ? LEGEND_H : 0);
   const height = chartH + titleH;
+  // Legend entries' x positions; the picture widens (chart left-aligned) rather than clip a long title or legend.
+  const legendFont = `12px ${cs.fontFamily}`;
+  const legendX: number[] = [];
+  let legendEnd = 12;
+  for (const item of legend) {
+    legendX.push(legendEnd);
+    legendEnd += 14 + Math.ceil(textWidth(item.label, legendFont)) + 16;
+  }
+  const titleEnd = opts.title ? 12 + Math.ceil(textWidth(opts.title, `600 13px ${cs.fontFamily}`)) + 12 : 0;
+  const width = Math.max(chartW, titleEnd, legend.length > 0 ? legendEnd - 4 : 0);
 
   const clone = svg.cloneNode(true) as SVGSVGElement;
   inlineStyles(svg, clone, null);
@@ -115,7 +147,6 @@ export function serializeSvg(svg: SVGSVGElement, opts: SerializeOptions = {}): S
     out.append(bg);
   }
   if (opts.title) {
-    const cs = getComputedStyle(svg);
     const t = document.createElementNS(SVG_NS, 'text');
     t.setAttribute('x', '12');
     t.setAttribute('y', '19');
@@ -123,10 +154,29 @@ export function serializeSvg(svg: SVGSVGElement, opts: SerializeOptions = {}): S
     t.textContent = opts.title;
     out.append(t);
   }
+  if (legend.length > 0) {
+    const y = (opts.title ? TITLE_H : 0) + 12;
+    legend.forEach((item, i) => {
+      const x = legendX[i]!;
+      const sw = document.createElementNS(SVG_NS, 'rect');
+      sw.setAttribute('x', String(x));
+      sw.setAttribute('y', String(y - 9));
+      sw.setAttribute('width', '10');
+      sw.setAttribute('height', '10');
+      sw.setAttribute('rx', '2');
+      sw.setAttribute('fill', item.color);
+      const t = document.createElementNS(SVG_NS, 'text');
+      t.setAttribute('x', String(x + 14));
+      t.setAttribute('y', String(y));
+      t.setAttribute('style', `font-family:${cs.fontFamily};font-size:12px;fill:${cs.color || '#222'}`);
+      t.textContent = item.label;
+      out.append(sw, t);
+    });
+  }
   const g = document.createElementNS(SVG_NS, 'g');
   g.setAttribute('transform', `translate(0 ${titleH})`);
   const inner = document.createElementNS(SVG_NS, 'svg');
-  inner.setAttribute('width', String(width));
+  inner.setAttribute('width', String(chartW));
   inner.setAttribute('height', String(chartH));
   const vb = svg.getAttribute('viewBox');
   if (vb) inner.setAttribute('viewBox', vb);

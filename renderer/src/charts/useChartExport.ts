@@ -1,9 +1,10 @@
 import { useCallback, useState, type RefObject } from 'react';
 import { toast } from '../app/toasts';
-import { effectiveBackground, exportPng, exportSvg, findChartSvg } from './exportChart';
+import { effectiveBackground, exportPng, exportSvg, findChartSvg, type LegendItem } from './exportChart';
 
 /**
- * PNG/SVG export of the chart drawn inside `body`, titled `title`, on the background of `card`.
+ * PNG/SVG export of the chart drawn inside `body`, titled `title`, on the background of `card`; `legend` (read at
+ * export time, so colours follow the theme) adds a legend line when the chart's own legend is HTML.
  * Returns the action and whether a PNG is being encoded.
  */
 export function useChartExport(
@@ -11,6 +12,7 @@ export function useChartExport(
   body: RefObject<HTMLElement | null>,
   title: string,
   fileBase: string = title,
+  legend?: () => readonly LegendItem[],
 ): { exportAs: (kind: 'png' | 'svg') => Promise<void>; exporting: boolean } {
   const [exporting, setExporting] = useState(false);
   const exportAs = useCallback(
@@ -20,7 +22,7 @@ export function useChartExport(
         toast.warn('The chart has not been drawn yet');
         return;
       }
-      const opts = { title, background: card.current ? effectiveBackground(card.current) : undefined };
+      const opts = { title, background: card.current ? effectiveBackground(card.current) : undefined, legend: legend?.() };
       try {
         if (kind === 'svg') exportSvg(svg, fileBase, opts);
         else {
@@ -33,7 +35,7 @@ export function useChartExport(
         setExporting(false);
       }
     },
-    [body, card, title, fileBase],
+    [body, card, title, fileBase, legend],
   );
   return { exportAs, exporting };
 }

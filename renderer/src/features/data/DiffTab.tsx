@@ -3,10 +3,10 @@ import type { DatasetVersion, FileRef, ProjectSummary } from '../../../../shared
 import { DownloadIcon } from '../../app/icons';
 import { setQuery, useQueryParam } from '../../app/router';
 import { toast } from '../../app/toasts';
-import { datedFileName, exportCsv } from '../../lib/exportCsv';
-import { baseName } from '../../lib/format';
+import { downloadCsv } from '../../ui/CsvButton';
 import { isModalOpen } from '../../ui/modalStack';
 import { Spinner } from '../../ui/Spinner';
+import { datasetStem, diffCsv } from './csv';
 import { DiffRows } from './DiffRows';
 import { formatInt } from './format';
 import {
@@ -14,7 +14,6 @@ import {
   commonColumns,
   defaultKey,
   diffColumns,
-  diffCsvColumns,
   formatKey,
   formatKinds,
   parseKey,
@@ -24,7 +23,7 @@ import {
   type DiffKind,
 } from './logic';
 import { StatsDiff } from './StatsDiff';
-import { diffParamsKey, PAGE_SIZE, useDiff, type DiffParams } from './store';
+import { diffParamsKey, EXPORT_MAX_ROWS, fetchDiffRows, PAGE_SIZE, useDiff, type DiffParams } from './store';
 import { versionLabel, VersionSelect } from './VersionSelect';
 
 function isTyping(target: EventTarget | null): boolean {
@@ -177,9 +176,26 @@ export default function DiffTab({ project, dataset, versions }: { project: Proje
   const topChanged = shown ? Object.entries(shown.changedByColumn).sort((x, y) => y[1] - x[1])[0] : undefined;
   const statColumn = statQ && statsColumns.includes(statQ) ? statQ : topChanged && topChanged[1] > 0 ? topChanged[0] : statsColumns.find((c) => !(shown?.key ?? []).includes(c));
 
-  const exportPage = () => {
-    const text = exportCsv(datedFileName(`mldesk-diff-${baseName(dataset.path).replace(/\.[^.]+$/, '')}-${pageOffset + 1}-${pageOffset + rows.length}`), diffCsvColumns(columns), rows);
-    if (text) toast.success(`Exported ${rows.length} diff row${rows.length === 1 ? '' : 's'} to CSV`);
+  // CSV of every row matching the filters (not just this page), fetched in pages: show progress, it can take seconds.
+  const [exportProgress, setExportProgress] = useState<{ fetched: number; expected: number } | null>(null);
+  const exportDiff = async () => {
+    if (!shownParams || exportProgress) return;
+    const p = shownParams;
+    setExportProgress({ fetched: 0, expected: Math.min(total, EXPORT_MAX_ROWS) });
+    try {
+      const got = await fetchDiffRows(p, (fetched, expected) => setExportProgress({ fetched, expected }));
+      const kindsPart = p.kinds.length < ALL_KINDS.length ? `-${p.kinds.join('+')}` : '';
+      const base = `mldesk-diff-${datasetStem(p.path)}${kindsPart}${p.column ? `-${p.column}-changed` : ''}`;
+      if (!downloadCsv(base, diffCsv(got.rows, got.key))) return;
+      const n = got.rows.length;
+      if (got.total > n) {
+        toast.warn(`Exported the first ${formatInt(n)} of ${formatInt(got.total)} matching rows: an export stops at ${formatInt(EXPORT_MAX_ROWS)}. Narrow it with the kind or column filters.`, 'Diff export truncated');
+      } else toast.success(`Exported ${formatInt(n)} diff row${n === 1 ? '' : 's'} to CSV`);
+    } catch (e) {
+      toast.error(e, 'Could not export the diff');
+    } finally {
+      setExportProgress(null);
+    }
   };
 
   const changedCols = shown ? Object.entries(shown.changedByColumn).filter(([, n]) => n > 0).sort((x, y) => y[1] - x[1]) : [];
@@ -413,9 +429,23 @@ export default function DiffTab({ project, dataset, versions }: { project: Proje
               <button type="button" className="button button-sm" onClick={next} disabled={!hasNext || loading} title="Next change (j)" data-testid="btn-next-change">
                 ↓ Next change
               </button>
-              <button type="button" className="button button-sm" onClick={exportPage} disabled={rows.length === 0} title="Export the rows of this page as CSV" data-testid="btn-export-diff-csv">
-                <DownloadIcon width={14} height={14} />
+              <button
+                type="button"
+                className="button button-sm"
+                onClick={() => void exportDiff()}
+                disabled={total === 0 || exportProgress !== null}
+                aria-busy={exportProgress !== null || undefined}
+                title={
+                  total > EXPORT_MAX_ROWS
+                    ? `Download the first ${formatInt(EXPORT_MAX_ROWS)} of the ${formatInt(total)} rows matching these filters as CSV`
+                    : `Download all ${formatInt(total)} row${total === 1 ? '' : 's'} matching these filters as CSV (every page)`
+                }
+                data-testid="btn-export-diff-csv"
+                data-fetched={exportProgress?.fetched}
+              >
+                {exportProgress ? <Spinner /> : <DownloadIcon width={14} height={14} />}
                 CSV
+                {exportProgress ? <span className="tabular">{`${formatInt(exportProgress.fetched)} / ${formatInt(exportProgress.expected)}`}</span> : null}
               </button>
             </div>
             {rows.length === 0 ? (

@@ -1,14 +1,14 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ColumnProfile, DatasetVersion, FileRef, ProjectSummary } from '../../../../shared/contract';
 import { setQuery, useQueryParam } from '../../app/router';
+import { CsvButton } from '../../ui/CsvButton';
 import { Spinner } from '../../ui/Spinner';
 import { MiniHistogram, TopValues } from './charts';
-import { formatInt, formatPercent, formatStat, shortSha } from './format';
+import { datasetStem, PROFILE_QUANTILES, profileCsv } from './csv';
+import { formatInt, formatPercent, formatStat, shortCommit, shortSha } from './format';
 import { isCommit, isNumericType, WORKING, type DatasetItem } from './logic';
 import { profileKey, useData } from './store';
 import { VersionSelect } from './VersionSelect';
-
-const QUANTILE_ORDER = ['p5', 'p25', 'p50', 'p75', 'p95'];
 
 function Stat({ label, children, warn = false }: { label: string; children: ReactNode; warn?: boolean }) {
   return (
@@ -22,7 +22,7 @@ function Stat({ label, children, warn = false }: { label: string; children: Reac
 function ColumnCard({ c, approximate }: { c: ColumnProfile; approximate: boolean }) {
   const numeric = isNumericType(c.type);
   const missingShare = c.count ? c.missing / c.count : 0;
-  const quantiles = c.quantiles ? QUANTILE_ORDER.filter((k) => k in c.quantiles!).map((k) => [k, c.quantiles![k]!] as const) : [];
+  const quantiles = c.quantiles ? PROFILE_QUANTILES.filter((k) => k in c.quantiles!).map((k) => [k, c.quantiles![k]!] as const) : [];
   return (
     <article className="card ds-col-card" data-testid="profile-column" data-column={c.name} data-type={c.type}>
       <header className="ds-col-head">
@@ -119,6 +119,15 @@ export default function ProfileTab({ project, dataset, versions }: { project: Pr
         {profile && profile.columns.length > 6 ? (
           <input className="input input-sm filter-input" type="search" placeholder="Filter columns…" value={filter} onChange={(e) => setFilter(e.target.value)} aria-label="Filter columns" data-testid="profile-filter" />
         ) : null}
+        {/* Every column, whatever the filter: the filter only helps find a card on screen. */}
+        <CsvButton
+          base={`mldesk-profile-${datasetStem(dataset.path)}-${version === WORKING ? WORKING : shortCommit(version)}`}
+          rows={() => (profile ? profileCsv(profile) : [])}
+          disabled={!profile}
+          testId="btn-export-profile-csv"
+          title={profile ? `Download the statistics of all ${profile.columns.length} columns as CSV (one row per column)` : 'Download the profile as CSV'}
+          size="sm"
+        />
       </div>
       {profile ? (
         <p className="muted small ds-profile-meta" data-testid="profile-summary" data-rows={profile.rows} data-columns={profile.columns.length}>

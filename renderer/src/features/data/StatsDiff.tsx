@@ -1,7 +1,11 @@
-import { useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import type { ColumnProfile, FileRef } from '../../../../shared/contract';
+import { ExportButtons } from '../../charts/ExportButtons';
+import { useChartExport } from '../../charts/useChartExport';
+import { baseName } from '../../lib/format';
 import { Spinner } from '../../ui/Spinner';
 import { OverlayChart } from './charts';
+import { datasetStem } from './csv';
 import { formatInt, formatPercent, formatStat } from './format';
 import { isNumericType, overlayHistograms, overlayTop } from './logic';
 import { profileKey, useData } from './store';
@@ -72,8 +76,31 @@ export function StatsDiff({
   const loading = (pa?.loading ?? true) || (pb?.loading ?? true);
   const error = pa?.error ?? pb?.error ?? null;
 
+  // PNG / SVG of the overlay: the legend is HTML, so it is re-drawn in the file from the swatches' (theme) colours.
+  const card = useRef<HTMLElement>(null);
+  const chart = useRef<HTMLDivElement>(null);
+  const path = 'path' in refA ? refA.path : refA.file;
+  const legend = useCallback(() => {
+    const color = (side: 'a' | 'b') => {
+      const sw = card.current?.querySelector(`.ds-swatch-${side}`);
+      return sw ? getComputedStyle(sw).backgroundColor : 'currentColor';
+    };
+    return [
+      { label: `A · ${labelA}`, color: color('a') },
+      { label: `B · ${labelB}`, color: color('b') },
+    ];
+  }, [labelA, labelB]);
+  const { exportAs, exporting } = useChartExport(
+    card,
+    chart,
+    `${column ?? ''} · ${baseName(path)}`,
+    `mldesk-stats-${datasetStem(path)}-${column ?? 'column'}`,
+    legend,
+  );
+  const canExport = !error && (ca !== null || cb !== null) && overlay.length > 0;
+
   return (
-    <section className="card ds-stats-diff" aria-label="Column statistics" data-testid="stats-diff" data-column={column}>
+    <section ref={card} className="card ds-stats-diff" aria-label="Column statistics" data-testid="stats-diff" data-column={column}>
       <header className="ds-card-head">
         <h3 className="card-title">Column statistics</h3>
         <select className="input input-sm ds-stats-select" value={column ?? ''} onChange={(e) => onColumn(e.target.value)} aria-label="Column" data-testid="stats-column">
@@ -84,6 +111,8 @@ export function StatsDiff({
           ))}
         </select>
         {loading ? <Spinner label="Profiling" /> : null}
+        <span className="toolbar-spacer" />
+        <ExportButtons disabled={!canExport} exporting={exporting} onExport={(kind) => void exportAs(kind)} />
       </header>
       {error ? (
         <p className="text-danger small">
@@ -122,7 +151,7 @@ export function StatsDiff({
               })}
             </tbody>
           </table>
-          <div className="ds-overlay-wrap">
+          <div ref={chart} className="ds-overlay-wrap">
             <div className="ds-legend small">
               <span>
                 <span className="ds-swatch ds-swatch-a" aria-hidden="true" /> A · {labelA}

@@ -2,7 +2,9 @@ import { useEffect, useMemo, useState } from 'react';
 import { columnType, type DatasetVersion, type ProjectSummary } from '../../../../shared/contract';
 import { RefreshIcon } from '../../app/icons';
 import { toast } from '../../app/toasts';
+import { CsvButton } from '../../ui/CsvButton';
 import { Spinner } from '../../ui/Spinner';
+import { datasetStem, validationCsv } from './csv';
 import { formatInt, shortCommit, shortSha } from './format';
 import { DraftError, fromDraft, sortChecks, WORKING, type ColumnDraft, type DatasetItem, type Expectations, type ExpectationsDraft } from './logic';
 import { useData, useValidation, useValidationFor } from './store';
@@ -16,6 +18,12 @@ function targetText(versions: readonly DatasetVersion[], t: string): string {
   if (t === WORKING) return 'the working file';
   if (t.startsWith(OTHER)) return t.slice(OTHER.length);
   return versionLabel(versions, t);
+}
+
+/** What a report's CSV file is named after: the other file, else the dataset and its version (`train-1a2b3c4`). */
+function reportFileTag(path: string, target: string): string {
+  if (target.startsWith(OTHER)) return datasetStem(target.slice(OTHER.length));
+  return `${datasetStem(path)}-${target === WORKING ? WORKING : shortCommit(target)}`;
 }
 
 function ExpectationRow({ c, onChange, invalid }: { c: ColumnDraft; onChange: (patch: Partial<ColumnDraft>) => void; invalid: boolean }) {
@@ -271,6 +279,19 @@ export default function ValidationTab({ project, dataset, versions }: { project:
                   : `Validate version ${shortCommit(target)}`}
           </button>
           {st.dirty ? <span className="muted small">uses the edited expectations (not saved yet)</span> : null}
+          {st.report ? (
+            <>
+              <span className="toolbar-spacer" />
+              <CsvButton
+                base={`mldesk-validation-${reportFileTag(dataset.path, st.reportTarget ?? WORKING)}`}
+                rows={() => validationCsv(checks)}
+                disabled={checks.length === 0}
+                testId="btn-export-validation-csv"
+                title="Download the checks of this report as CSV (failures first)"
+                size="sm"
+              />
+            </>
+          ) : null}
         </header>
         {st.reportError && !st.validating ? (
           <p className="text-danger small" role="alert">

@@ -1,6 +1,5 @@
 /** Pure logic of the data section: URL params, diff defaults, histogram overlay, expectation drafts. */
 import type { ColumnProfile, DiffRow, Output, ValidationReportT } from '../../../../shared/contract';
-import type { CsvColumn } from '../../lib/exportCsv';
 import { formatStat } from './format';
 
 export type Expectations = Output<'data.expectations'>['expectations'];
@@ -68,19 +67,6 @@ export function diffColumns(rows: readonly DiffRow[], key: readonly string[]): s
     }
   }
   return out;
-}
-
-/** CSV of a page of diff rows: kind, every column (the row's current value), then `old → new` per change. */
-export function diffCsvColumns(columns: readonly string[]): CsvColumn<DiffRow>[] {
-  return [
-    { header: 'kind', value: (r) => r.kind },
-    ...columns.map((c): CsvColumn<DiffRow> => ({ header: c, value: (r) => r.cells[c] ?? null })),
-    { header: 'changed_columns', value: (r) => r.changes.map((ch) => ch.column).join(';') },
-    {
-      header: 'changes',
-      value: (r) => r.changes.map((ch) => `${ch.column}: ${ch.old ?? 'NULL'} -> ${ch.new ?? 'NULL'}`).join('; '),
-    },
-  ];
 }
 
 // ---------- stats diff: two histograms on one grid ----------

@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { create } from 'zustand';
-import type { DatasetVersion, DiffResult, FileRef, Output, Pointer, Profile, ValidationReportT } from '../../../../shared/contract';
+import type { DatasetVersion, DiffResult, DiffRow, FileRef, Output, Pointer, Profile, ValidationReportT } from '../../../../shared/contract';
 import { api, subscribe, type MldeskError } from '../../api/client';
 import { toast } from '../../app/toasts';
 import { asMldeskError } from '../../lib/errors';
@@ -196,6 +196,42 @@ export const useDiff = create<DiffState>((set) => ({
     set({ params: null, result: null, resultParams: null, loading: false, error: null });
   },
 }));
+
+/** Rows per request of a full export (the contract's largest page). */
+export const EXPORT_PAGE_SIZE = 1000;
+/** Most diff rows one export fetches: 100 requests, a CSV of tens of MB at most. */
+export const EXPORT_MAX_ROWS = 100_000;
+
+/**
+ * Every row of the diff `p` describes (its kinds and column filter; `p.offset` is ignored), up to `max`, in pages of
+ * EXPORT_PAGE_SIZE. The engine keeps the computed diff cached, so each page is a cheap slice, not a new diff.
+ * `total` is how many rows match (may exceed `rows.length` when capped). Throws MldeskError.
+ */
+export async function fetchDiffRows(
+  p: DiffParams,
+  onProgress: (fetched: number, expected: number) => void,
+  max: number = EXPORT_MAX_ROWS,
+): Promise<{ rows: DiffRow[]; key: string[]; total: number }> {
+  const rows: DiffRow[] = [];
+  let total = 0;
+  let key = p.key;
+  try {
+    for (;;) {
+      const limit = Math.min(EXPORT_PAGE_SIZE, max - rows.length);
+      if (limit <= 0) break;
+      const r = await api.data.diff({ a: ref(p, p.a), b: ref(p, p.b), key: p.key, kinds: p.kinds, offset: rows.length, limit, ...(p.column ? { column: p.column } : {}) });
+      total = r.samples.total;
+      key = r.key;
+      rows.push(...r.samples.rows);
+      onProgress(rows.length, Math.min(total, max));
+      // An empty page ends it too: the file may have changed under a working-file diff.
+      if (r.samples.rows.length === 0 || rows.length >= total) break;
+    }
+  } catch (e) {
+    throw asMldeskError(e);
+  }
+  return { rows, key, total };
+}
 
 // ---------- expectations & validation ----------
 

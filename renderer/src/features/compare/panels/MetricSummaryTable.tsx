@@ -1,5 +1,6 @@
 import { Fragment, useMemo, useState } from 'react';
-import { CsvButton, NoRunsOrItems, PanelHead, RunHead, formatNumber, type ComparePanelProps } from './common';
+import { CsvButton } from '../../../ui/CsvButton';
+import { NoRunsOrItems, PanelHead, RunHead, formatNumber, type ComparePanelProps } from './common';
 import { defaultGoal, isSystemMetric, metricSummaryCsv, summarizeMetrics, type Goal, type MetricCell } from './logic';
 
 export interface MetricSummaryTableProps extends ComparePanelProps {

@@ -1,7 +1,9 @@
 import { useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
+import { ExportButtons } from '../../../charts/ExportButtons';
+import { useChartExport } from '../../../charts/useChartExport';
 import { useElementWidth } from '../../../charts/useElementWidth';
 import { AxisChooser } from './AxisChooser';
-import { ExportButtons, PanelHead, RunSwatch, formatNumber, formatTick, sameList, useChartExport, useControllable, type ComparePanelProps } from './common';
+import { PanelHead, RunSwatch, formatNumber, formatTick, sameList, useControllable, type ComparePanelProps } from './common';
 import {
   brushFilter,
   buildParallelModel,
@@ -124,7 +126,6 @@ export function ParallelCoordinates({
   const body = useRef<HTMLDivElement>(null);
   const svgRef = useRef<SVGSVGElement>(null);
   const width = useElementWidth(body);
-  const { exporting, exportChart } = useChartExport(body, root);
 
   const metricKeys = useMemo(() => collectMetricKeys(runs), [runs]);
   const diff = useMemo(() => diffParams(runs), [runs]);
@@ -134,6 +135,7 @@ export function ParallelCoordinates({
 
   const [metricChoice, setMetricChoice] = useControllable(metricKeyProp, onMetricKeyChange);
   const metricKey = metricChoice !== undefined && metricKeys.includes(metricChoice) ? metricChoice : defaultMetricKey(metricKeys);
+  const { exporting, exportAs } = useChartExport(root, body, `Parallel coordinates${metricKey ? ` · ${metricKey}` : ''}`, exportName);
   const [paramChoice, setParamChoice] = useControllable<readonly string[]>(paramKeysProp, onParamKeysChange ? (v) => onParamKeysChange([...v]) : undefined, sameList);
   const paramKeys = useMemo(() => {
     if (paramChoice === undefined) return defaultParallelParams(diff);
@@ -268,7 +270,7 @@ export function ParallelCoordinates({
           <input type="checkbox" checked={colorByMetric} onChange={(e) => setColorByMetric(e.target.checked)} disabled={metricKey === null} data-testid="parallel-color-by-metric" />
           Color by metric
         </label>
-        <ExportButtons disabled={!canDraw || width <= 0} exporting={exporting} onExport={(kind) => void exportChart(kind, `Parallel coordinates${metricKey ? ` · ${metricKey}` : ''}`, exportName)} />
+        <ExportButtons disabled={!canDraw || width <= 0} exporting={exporting} onExport={(kind) => void exportAs(kind)} />
       </PanelHead>
       <div ref={body} className="pc-body" style={{ height }} onPointerLeave={() => setHover(null)}>
         {!canDraw ? (

@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
-import { CsvButton, NoRunsOrItems, PanelHead, RunHead, useControllable, type ComparePanelProps } from './common';
+import { CsvButton } from '../../../ui/CsvButton';
+import { NoRunsOrItems, PanelHead, RunHead, useControllable, type ComparePanelProps } from './common';
 import { diffParams, paramDiffCsv, runLabel, visibleParamRows } from './logic';
 
 export interface ParamDiffTableProps extends ComparePanelProps {

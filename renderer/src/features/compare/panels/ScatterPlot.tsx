@@ -1,7 +1,9 @@
 import { useMemo, useRef, useState, type ReactNode } from 'react';
 import { CartesianGrid, Scatter, ScatterChart, Tooltip, XAxis, YAxis, type ScatterShapeProps } from 'recharts';
+import { ExportButtons } from '../../../charts/ExportButtons';
+import { useChartExport } from '../../../charts/useChartExport';
 import { useElementWidth } from '../../../charts/useElementWidth';
-import { ExportButtons, PanelHead, RunSwatch, formatNumber, formatTick, useChartExport, useControllable, type ComparePanelProps } from './common';
+import { PanelHead, RunSwatch, formatNumber, formatTick, useControllable, type ComparePanelProps } from './common';
 import {
   collectMetricKeys,
   decodeAxisRef,
@@ -78,7 +80,6 @@ export function ScatterPlot({ runs, colorOf, x: xProp, y: yProp, onAxesChange, h
   const root = useRef<HTMLElement>(null);
   const body = useRef<HTMLDivElement>(null);
   const width = useElementWidth(body);
-  const { exporting, exportChart } = useChartExport(body, root);
 
   const metricKeys = useMemo(() => collectMetricKeys(runs), [runs]);
   const paramKeys = useMemo(() => diffParams(runs).rows.map((r) => r.key), [runs]);
@@ -118,6 +119,7 @@ export function ScatterPlot({ runs, colorOf, x: xProp, y: yProp, onAxesChange, h
 
   const xName = xRef?.key ?? '';
   const yName = yRef?.key ?? '';
+  const { exporting, exportAs } = useChartExport(root, body, `${yName} vs ${xName}`, exportName === 'scatter' ? `scatter-${yName}-vs-${xName}` : exportName);
   const hidden: string[] = [];
   if (data && data.missing > 0) hidden.push(`${data.missing} run${data.missing === 1 ? '' : 's'} without both values`);
   if (data && data.nonPositive > 0) hidden.push(`${data.nonPositive} value${data.nonPositive === 1 ? '' : 's'} ≤ 0 hidden on the log axis`);
@@ -189,7 +191,7 @@ export function ScatterPlot({ runs, colorOf, x: xProp, y: yProp, onAxesChange, h
         <ExportButtons
           disabled={points.length === 0 || width <= 0}
           exporting={exporting}
-          onExport={(kind) => void exportChart(kind, `${yName} vs ${xName}`, exportName === 'scatter' ? `scatter-${yName}-vs-${xName}` : exportName)}
+          onExport={(kind) => void exportAs(kind)}
         />
       </PanelHead>
       <div ref={body} className="scatter-body" style={{ height }}>

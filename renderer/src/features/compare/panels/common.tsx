@@ -1,10 +1,10 @@
-/** Small pieces shared by the comparison panels: props, run header, number format, export hooks. */
-import { useState, type ReactNode, type RefObject } from 'react';
+/**
+ * Small pieces shared by the comparison panels: props, run header, number format.
+ * (CSV and chart exports are app-wide: ui/CsvButton and charts/ExportButtons + charts/useChartExport.)
+ */
+import { useState, type ReactNode } from 'react';
 import type { RunRow } from '../../../../../shared/contract';
-import { toast } from '../../../app/toasts';
-import { effectiveBackground, exportPng, exportSvg, findChartSvg } from '../../../charts/exportChart';
-import { datedFileName, downloadBlob, toCsv } from '../../../lib/exportCsv';
-import { runLabel, type CsvRow } from './logic';
+import { runLabel } from './logic';
 
 /** What every panel takes. */
 export interface ComparePanelProps {
@@ -61,24 +61,6 @@ export function PanelHead({ title, sub, children }: { title: string; sub?: React
   );
 }
 
-/** Downloads CSV records as `<base>-YYYY-MM-DD.csv`. */
-export function downloadCsv(base: string, rows: readonly CsvRow[]): void {
-  try {
-    downloadBlob(new Blob([toCsv(rows)], { type: 'text/csv;charset=utf-8' }), datedFileName(base));
-  } catch (e) {
-    toast.error(e, 'Could not export the CSV');
-  }
-}
-
-/** The CSV export button of a table panel: downloads the rows shown (built only when clicked). */
-export function CsvButton({ base, rows, disabled, testId }: { base: string; rows: () => readonly CsvRow[]; disabled: boolean; testId: string }) {
-  return (
-    <button type="button" className="button button-xs" disabled={disabled} onClick={() => downloadCsv(base, rows())} title="Download the rows shown as CSV" data-testid={testId}>
-      CSV
-    </button>
-  );
-}
-
 /** The empty state of a table panel before its own: no runs, or runs without any `what`. */
 export function NoRunsOrItems({ runs, what }: { runs: number; what: string }) {
   return <p className="cmp-empty muted">{runs === 0 ? 'No runs selected.' : `${runs === 1 ? 'This run has' : 'These runs have'} no ${what}.`}</p>;
@@ -116,43 +98,4 @@ export function sameList(a: readonly string[] | undefined, b: readonly string[] 
   if (a === b) return true;
   if (!a || !b || a.length !== b.length) return false;
   return a.every((v, i) => v === b[i]);
-}
-
-/** PNG / SVG export of the chart <svg> inside `body`, with the card's background and a title. */
-export function useChartExport(body: RefObject<HTMLElement | null>, root: RefObject<HTMLElement | null>) {
-  const [exporting, setExporting] = useState(false);
-  const run = async (kind: 'png' | 'svg', title: string, fileBase: string) => {
-    const svg = findChartSvg(body.current);
-    if (!svg) {
-      toast.warn('The chart has not been drawn yet');
-      return;
-    }
-    const opts = { title, background: root.current ? effectiveBackground(root.current) : undefined };
-    try {
-      if (kind === 'svg') exportSvg(svg, fileBase, opts);
-      else {
-        setExporting(true);
-        await exportPng(svg, fileBase, opts);
-      }
-    } catch (e) {
-      toast.error(e, `Could not export the chart as ${kind.toUpperCase()}`);
-    } finally {
-      setExporting(false);
-    }
-  };
-  return { exporting, exportChart: run };
-}
-
-/** PNG + SVG buttons (test ids `btn-export-png`, `btn-export-svg`, as on metric charts). */
-export function ExportButtons({ disabled, exporting, onExport }: { disabled: boolean; exporting: boolean; onExport: (kind: 'png' | 'svg') => void }) {
-  return (
-    <>
-      <button type="button" className="button button-xs" onClick={() => onExport('png')} disabled={disabled || exporting} title="Download as PNG" data-testid="btn-export-png">
-        PNG
-      </button>
-      <button type="button" className="button button-xs" onClick={() => onExport('svg')} disabled={disabled} title="Download as SVG" data-testid="btn-export-svg">
-        SVG
-      </button>
-    </>
-  );
 }
