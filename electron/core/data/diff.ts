@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { DiffResult } from '../../../shared/contract/data';
 import type { Duck } from './duck';
-import { prepareDuckDiff, schemaDiff } from './duckDiff';
+import { prepareDuckDiff, requireKeyColumns, schemaDiff } from './duckDiff';
 import { diffPage, KeyHashCollision, scanDiff, scanFits, type DiffPlan } from './scanDiff';
 import { csvTypes, dataError, type DataSource } from './source';
 
@@ -66,13 +66,8 @@ const identity = (src: DataSource) => {
 async function prepareScan(a: DataSource, b: DataSource, key: string[]): Promise<PreparedDiff> {
   const colsA = a.csv!.columns;
   const colsB = b.csv!.columns;
-  const setA = new Set(colsA);
-  const setB = new Set(colsB);
-  for (const k of key) {
-    if (!setA.has(k)) throw dataError(a.file, `key column "${k}" is missing (columns: ${colsA.join(', ')})`);
-    if (!setB.has(k)) throw dataError(b.file, `key column "${k}" is missing (columns: ${colsB.join(', ')})`);
-  }
-  const common = colsA.filter((c) => setB.has(c));
+  requireKeyColumns(a, colsA, b, colsB, key);
+  const common = colsA.filter((c) => colsB.includes(c));
   const plan: DiffPlan = { key, colsA, colsB, values: common.filter((c) => !key.includes(c)) };
   const pending = scanDiff(a, b, plan);
   const schema = schemaDiff(colsA, colsB, csvTypes(a), csvTypes(b));

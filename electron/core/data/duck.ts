@@ -79,6 +79,11 @@ export function scan(src: DataSource, typed = false): string {
   }
 }
 
+/** Column names and SQL types of a table expression (DuckDB sniffs, reading only a sample). */
+export async function describe(duck: Duck, from: string): Promise<Array<{ name: string; type: string }>> {
+  return (await duck.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${from}`)).map((c) => ({ name: c.column_name, type: c.column_type }));
+}
+
 /** Turns DuckDB's reader errors into "file: line N: problem". */
 export function readError(src: DataSource, e: unknown): MldeskError {
   if (e instanceof MldeskError) return e;

@@ -1,17 +1,12 @@
 import type { DiffResult, DiffRow } from '../../../shared/contract/data';
-import { ident, lit, readError, scan, type Duck } from './duck';
+import { describe, ident, lit, readError, scan, type Duck } from './duck';
 import type { PageOptions, PreparedDiff } from './diff';
 import { dataError, type DataSource } from './source';
 
 let seq = 0;
 
 export async function typesOf(duck: Duck, src: DataSource): Promise<Map<string, string>> {
-  try {
-    const rows = await duck.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${scan(src, true)}`);
-    return new Map(rows.map((r) => [r.column_name, r.column_type]));
-  } catch {
-    return new Map();
-  }
+  return new Map((await describe(duck, scan(src, true)).catch(() => [])).map((c) => [c.name, c.type]));
 }
 
 /** The source as text columns: a diff compares what is written in the file, so "1.0" → "1" is a change. */
@@ -20,7 +15,7 @@ const textScan = (src: DataSource) => (src.format === 'csv' ? scan(src, false) :
 async function columnsOf(duck: Duck, src: DataSource): Promise<string[]> {
   if (src.csv) return src.csv.columns;
   try {
-    return (await duck.all<{ column_name: string }>(`DESCRIBE SELECT * FROM ${textScan(src)}`)).map((c) => c.column_name);
+    return (await describe(duck, textScan(src))).map((c) => c.name);
   } catch (e) {
     throw readError(src, e);
   }
@@ -32,6 +27,19 @@ async function create(duck: Duck, src: DataSource, table: string, select: string
   } catch (e) {
     throw readError(src, e);
   }
+}
+
+/** Both files must have every key column. */
+export function requireKeyColumns(a: DataSource, colsA: string[], b: DataSource, colsB: string[], key: string[]): void {
+  for (const k of key) {
+    if (!colsA.includes(k)) throw dataError(a.file, `key column "${k}" is missing (columns: ${colsA.join(', ')})`);
+    if (!colsB.includes(k)) throw dataError(b.file, `key column "${k}" is missing (columns: ${colsB.join(', ')})`);
+  }
+}
+
+/** The columns a diff row shows: those in both files, then B's new ones, then A's dropped ones. */
+export function diffColumns(colsA: string[], colsB: string[]): string[] {
+  return [...colsA.filter((c) => colsB.includes(c)), ...colsB.filter((c) => !colsA.includes(c)), ...colsA.filter((c) => !colsB.includes(c))];
 }
 
 export function schemaDiff(colsA: string[], colsB: string[], typesA: Map<string, string>, typesB: Map<string, string>): DiffResult['schema'] {
@@ -61,17 +69,12 @@ export async function prepareDuckDiff(duck: Duck, a: DataSource, b: DataSource, 
   try {
     const [colsA, colsB] = [await columnsOf(duck, a), await columnsOf(duck, b)];
     const schema = schemaDiff(colsA, colsB, await typesOf(duck, a), await typesOf(duck, b));
-    const setA = new Set(colsA);
-    const setB = new Set(colsB);
-    const common = colsA.filter((c) => setB.has(c));
-    for (const k of key) {
-      if (!setA.has(k)) throw dataError(a.file, `key column "${k}" is missing (columns: ${colsA.join(', ')})`);
-      if (!setB.has(k)) throw dataError(b.file, `key column "${k}" is missing (columns: ${colsB.join(', ')})`);
-    }
-    const columns = [...common, ...schema.added.map((c) => c.name), ...schema.removed.map((c) => c.name)];
-    const base = { schema, common, columns, engine: 'duckdb' as const };
+    requireKeyColumns(a, colsA, b, colsB, key);
+    const common = colsA.filter((c) => colsB.includes(c));
+    const columns = diffColumns(colsA, colsB);
+    const base = { schema, common, engine: 'duckdb' as const };
     if (key.length === 0) return { ...base, ...(await prepareRows(duck, a, b, t, common, columns)), dispose: () => void drop([t.a, t.b, t.d]) };
-    const prepared = await prepareKeyed(duck, a, b, t, key, common, schema);
+    const prepared = await prepareKeyed(duck, a, b, t, key, common, columns, schema);
     await drop([t.a, t.b]);
     return { ...base, ...prepared, dispose: () => void drop([t.d, t.ra, t.rb]) };
   } catch (e) {
@@ -82,7 +85,7 @@ export async function prepareDuckDiff(duck: Duck, a: DataSource, b: DataSource, 
 
 type Tables = { a: string; b: string; d: string; ra: string; rb: string };
 
-async function prepareKeyed(duck: Duck, a: DataSource, b: DataSource, t: Tables, key: string[], common: string[], schema: DiffResult['schema']) {
+async function prepareKeyed(duck: Duck, a: DataSource, b: DataSource, t: Tables, key: string[], common: string[], columns: string[], schema: DiffResult['schema']) {
   const values = common.filter((c) => !key.includes(c));
   const keyList = key.map(ident).join(', ');
   const rowHash = values.length ? `hash(${values.map(ident).join(', ')})` : '0::UBIGINT';
@@ -143,12 +146,11 @@ async function prepareKeyed(duck: Duck, a: DataSource, b: DataSource, t: Tables,
            LIMIT ${opts.limit} OFFSET ${opts.offset}`,
         )
       : [];
-    const all = [...common, ...schema.added.map((x) => x.name), ...schema.removed.map((x) => x.name)];
     const samples: DiffRow[] = found.map((r) => {
       const kind = r.kind as DiffRow['kind'];
       const side = kind === 'removed' ? 'a' : 'b';
       const cells: Record<string, string | null> = {};
-      for (const c of all) cells[c] = r[`${side}:${c}`] ?? r[`${side === 'a' ? 'b' : 'a'}:${c}`] ?? null;
+      for (const c of columns) cells[c] = r[`${side}:${c}`] ?? r[`${side === 'a' ? 'b' : 'a'}:${c}`] ?? null;
       const changes = kind === 'changed' ? values.filter((c) => r[`a:${c}`] !== r[`b:${c}`]).map((c) => ({ column: c, old: r[`a:${c}`] ?? null, new: r[`b:${c}`] ?? null })) : [];
       return { kind, key: Object.fromEntries(key.map((k) => [k, cells[k] ?? null])), cells, changes };
     });

@@ -3,12 +3,13 @@ import path from 'node:path';
 import git from 'isomorphic-git';
 import type { DiffResult, FileRef, Profile } from '../../../shared/contract/data';
 import { MldeskError } from '../../../shared/contract/errors';
+import { datasetLocation } from '../../../shared/lib/datasetSource';
 import type { EngineContext } from '../context';
 import { author } from '../projects/git';
 import type { ProjectsService } from '../projects/service';
 import { resolveUserPath } from '../paths';
 import { DiffCache, diffSources, type DiffOptions } from './diff';
-import { Duck, ident, readError, scan } from './duck';
+import { describe, Duck, ident, readError, scan } from './duck';
 import { sha256File } from './hash';
 import { mapEntries, ProfileCache, profileSource } from './profile';
 import { openSource, type DataFormat } from './source';
@@ -86,7 +87,7 @@ export class DataService {
   private async tableStats(file: string, exp: Expectations, format?: DataFormat): Promise<{ duplicates: Record<string, number>; shares: Record<string, number[]> }> {
     const src = openSource(file, format);
     try {
-      const present = new Set((await this.duck.all<{ column_name: string }>(`DESCRIBE SELECT * FROM ${scan(src, false)}`)).map((c) => c.column_name));
+      const present = new Set((await describe(this.duck, scan(src, false))).map((c) => c.name));
       const unique = exp.columns.filter((c) => c.unique && present.has(c.name));
       const binned = exp.columns.filter((c) => c.drift?.bins && present.has(c.name));
       if (unique.length === 0 && binned.length === 0) return { duplicates: {}, shares: {} };
@@ -140,13 +141,7 @@ export class DataService {
   async locate(input: { name: string; source: string; digest: string; projectId?: string }): Promise<{ projectId: string; path: string; commit: string } | null> {
     const digest = input.digest.toLowerCase();
     if (!/^[0-9a-f]{8,64}$/.test(digest) || !this.projects) return null;
-    let source = input.source;
-    try {
-      const v = JSON.parse(source) as Record<string, unknown>;
-      source = ['uri', 'path', 'url'].map((k) => v?.[k]).find((x): x is string => typeof x === 'string') ?? source;
-    } catch {
-      // a plain path
-    }
+    const source = datasetLocation(input.source);
     const folders = this.projects.folders().filter((p) => !input.projectId || p.id === input.projectId);
     for (const { id, path: dir } of folders) {
       for (const candidate of [source, input.name]) {

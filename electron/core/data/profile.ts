@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ColumnProfile, ColumnType, Profile } from '../../../shared/contract/data';
-import { ident, readError, scan, type Duck } from './duck';
+import { describe, ident, readError, scan, type Duck } from './duck';
 import type { DataSource } from './source';
 
 export function columnTypeOf(sqlType: string): ColumnType {
@@ -22,15 +22,6 @@ const BINS = 20;
 /** Files up to this size get exact distinct counts and quantiles; larger ones HyperLogLog and t-digest (bounded memory). */
 const exactBytes = () => Number(process.env.MLDESK_PROFILE_EXACT_BYTES ?? 256 * 1024 * 1024);
 
-/** The column names and SQL types a typed read of the source gives, or null when that read fails. */
-async function describeTyped(duck: Duck, src: DataSource): Promise<Array<{ name: string; type: string }> | null> {
-  try {
-    return (await duck.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${scan(src, true)}`)).map((c) => ({ name: c.column_name, type: c.column_type }));
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Profile of a source in a few streaming passes (nothing is materialized, so files larger than memory work):
  * a strict structural read (CSV: errors with line numbers), one pass for counts / min / max / mean / std /
@@ -41,7 +32,7 @@ export async function profileSource(duck: Duck, src: DataSource, sha256: string)
   const started = performance.now();
   try {
     if (src.format === 'csv') await duck.all(`SELECT count(*) AS n FROM ${scan(src, false)}`); // strict structural pass
-    const typed = await describeTyped(duck, src);
+    const typed = await describe(duck, scan(src, true)).catch(() => null);
     if (typed) {
       try {
         return await profilePasses(duck, src, scan(src, true), typed, sha256, started);
@@ -49,8 +40,7 @@ export async function profileSource(duck: Duck, src: DataSource, sha256: string)
         if (src.format !== 'csv') throw e;
       }
     }
-    const text = (await duck.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${scan(src, false)}`)).map((c) => ({ name: c.column_name, type: c.column_type }));
-    return await profilePasses(duck, src, scan(src, false), text, sha256, started);
+    return await profilePasses(duck, src, scan(src, false), await describe(duck, scan(src, false)), sha256, started);
   } catch (e) {
     throw readError(src, e);
   }

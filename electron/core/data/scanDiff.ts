@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { DiffResult, DiffRow } from '../../../shared/contract/data';
 import { splitRecord } from '../../../shared/lib/csv';
 import { indexKeys, lookupKey, scanCsv, ScanFailure, type ScanResult, type ScanSpec } from './csvScan';
+import { diffColumns } from './duckDiff';
 import { dataError, type DataSource } from './source';
 
 /**
@@ -54,20 +55,7 @@ const ROW_BYTES = 40;
 export function scanFits(a: DataSource, b: DataSource): boolean {
   if (!a.csv || !b.csv) return false;
   const budget = Number(process.env.MLDESK_DIFF_MEMORY_MB ?? os.totalmem() / 4 / 1048576) * 1048576;
-  return estimateRows(a) * ROW_BYTES + estimateRows(b) * ROW_BYTES <= budget;
-}
-
-function estimateRows(src: DataSource): number {
-  const fd = fs.openSync(src.file, 'r');
-  try {
-    const buf = Buffer.alloc(Math.min(src.size, 1 << 16));
-    const n = fs.readSync(fd, buf, 0, buf.length, 0);
-    let lines = 0;
-    for (let i = 0; i < n; i++) if (buf[i] === 10) lines++;
-    return Math.ceil((src.size / Math.max(1, n)) * Math.max(1, lines));
-  } finally {
-    fs.closeSync(fd);
-  }
+  return (a.csv.estimatedRows + b.csv.estimatedRows) * ROW_BYTES <= budget;
 }
 
 function specOf(src: DataSource, plan: DiffPlan, cols: string[]): ScanSpec {
@@ -75,7 +63,7 @@ function specOf(src: DataSource, plan: DiffPlan, cols: string[]): ScanSpec {
   const inOrder = (list: string[]) => list.filter((c) => valueIndex.has(c)).every((c, i) => valueIndex.get(c) === i);
   return {
     chain: inOrder(plan.colsA) && inOrder(plan.colsB),
-    rowsHint: estimateRows(src),
+    rowsHint: src.csv!.estimatedRows,
     file: src.file,
     delimiter: src.csv!.delimiter,
     width: cols.length,
@@ -235,6 +223,12 @@ interface Diffs {
   rowsB: number[];
 }
 
+function push(d: Diffs, kind: number, rowA: number, rowB: number): void {
+  d.kinds.push(kind);
+  d.rowsA.push(rowA);
+  d.rowsB.push(rowB);
+}
+
 /** Keyed join: B's rows probe A's key table; `dup` is called with two B rows of equal key hash. */
 function joinKeyed(A: ScanResult, B: ScanResult, dup: (x: number, y: number) => never): Diffs {
   const d: Diffs = { kinds: [], rowsA: [], rowsB: [] };
@@ -251,26 +245,15 @@ function joinKeyed(A: ScanResult, B: ScanResult, dup: (x: number, y: number) => 
       const prev = addedKeys.get(id);
       if (prev !== undefined) dup(prev, i);
       addedKeys.set(id, i);
-      d.kinds.push(0);
-      d.rowsA.push(-1);
-      d.rowsB.push(i);
+      push(d, 0, -1, i);
       continue;
     }
     if (matchedBy[j] !== 0) dup(matchedBy[j]! - 1, i);
     matchedBy[j] = i + 1;
     next = j + 1;
-    if (ha[j * 4 + 2] !== hb[i * 4 + 2] || ha[j * 4 + 3] !== hb[i * 4 + 3]) {
-      d.kinds.push(2);
-      d.rowsA.push(j);
-      d.rowsB.push(i);
-    }
+    if (ha[j * 4 + 2] !== hb[i * 4 + 2] || ha[j * 4 + 3] !== hb[i * 4 + 3]) push(d, 2, j, i);
   }
-  for (let j = 0; j < A.rows; j++) {
-    if (matchedBy[j] !== 0) continue;
-    d.kinds.push(1);
-    d.rowsA.push(j);
-    d.rowsB.push(-1);
-  }
+  for (let j = 0; j < A.rows; j++) if (matchedBy[j] === 0) push(d, 1, j, -1);
   return d;
 }
 
@@ -300,19 +283,13 @@ function joinRows(A: ScanResult, B: ScanResult): Diffs {
   for (let i = 0; i < B.rows; i++) {
     const s = slotOf(hb, i, false);
     if (s >= 0 && count[s]! > 0) count[s]!--;
-    else {
-      d.kinds.push(0);
-      d.rowsA.push(-1);
-      d.rowsB.push(i);
-    }
+    else push(d, 0, -1, i);
   }
   for (let j = 0; j < A.rows; j++) {
     const s = slotOf(ha, j, false);
     if (count[s]! > 0) {
       count[s]!--;
-      d.kinds.push(1);
-      d.rowsA.push(j);
-      d.rowsB.push(-1);
+      push(d, 1, j, -1);
     }
   }
   return d;
@@ -422,11 +399,14 @@ export async function scanDiff(a: DataSource, b: DataSource, plan: DiffPlan): Pr
   return d;
 }
 
+/** Whether difference i changed value column v. */
+const changedAt = (d: DiffIndex, i: number, v: number) => (d.changedBits[i * d.bitBytes + (v >> 3)]! & (1 << (v & 7))) !== 0;
+
 /** One page of a computed diff: filtered by kind (and, for changed rows, by a changed column). */
 export function diffPage(d: DiffIndex, opts: { offset: number; limit: number; kinds: Kind[]; column?: string }): DiffResult['samples'] {
   const wanted = new Set(opts.kinds.map((k) => KINDS.indexOf(k)));
   const v = opts.column ? d.plan.values.indexOf(opts.column) : -1;
-  const match = (i: number) => wanted.has(d.kind[i]!) && (v < 0 || d.kind[i] !== 2 || (d.changedBits[i * d.bitBytes + (v >> 3)]! & (1 << (v & 7))) !== 0);
+  const match = (i: number) => wanted.has(d.kind[i]!) && (v < 0 || d.kind[i] !== 2 || changedAt(d, i, v));
   const picked: number[] = [];
   let total = 0;
   for (let i = 0; i < d.kind.length; i++) {
@@ -437,8 +417,7 @@ export function diffPage(d: DiffIndex, opts: { offset: number; limit: number; ki
   const recA = readRecords(d.a, picked.map((i) => [d.startA[i]!, d.endA[i]!]));
   const recB = readRecords(d.b, picked.map((i) => [d.startB[i]!, d.endB[i]!]));
   const { plan } = d;
-  const setB = new Set(plan.colsB);
-  const columns = [...plan.colsA.filter((c) => setB.has(c)), ...plan.colsB.filter((c) => !plan.colsA.includes(c)), ...plan.colsA.filter((c) => !setB.has(c))];
+  const columns = diffColumns(plan.colsA, plan.colsB);
   const cell = (rec: string[] | null, cols: string[], c: string) => {
     const i = cols.indexOf(c);
     const x = rec && i >= 0 ? rec[i] : undefined;
@@ -452,7 +431,7 @@ export function diffPage(d: DiffIndex, opts: { offset: number; limit: number; ki
     for (const c of columns) cells[c] = kind === 'removed' ? (cell(ra, plan.colsA, c) ?? cell(rb, plan.colsB, c)) : (cell(rb, plan.colsB, c) ?? cell(ra, plan.colsA, c));
     const changes =
       kind === 'changed'
-        ? plan.values.filter((_, vi) => (d.changedBits[i * d.bitBytes + (vi >> 3)]! & (1 << (vi & 7))) !== 0).map((c) => ({ column: c, old: cell(ra, plan.colsA, c), new: cell(rb, plan.colsB, c) }))
+        ? plan.values.filter((_, vi) => changedAt(d, i, vi)).map((c) => ({ column: c, old: cell(ra, plan.colsA, c), new: cell(rb, plan.colsB, c) }))
         : [];
     return { kind, key: Object.fromEntries(plan.key.map((k) => [k, cells[k] ?? null])), cells, changes };
   });

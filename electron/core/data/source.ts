@@ -8,6 +8,8 @@ export type DataFormat = 'csv' | 'parquet' | 'jsonl';
 export interface CsvDialect {
   delimiter: string;
   columns: string[];
+  /** Rows the file holds, estimated from the lines in the sniffed head (sizes the diff's scan arrays and budget). */
+  estimatedRows: number;
 }
 
 export interface DataSource {
@@ -32,7 +34,7 @@ export function formatOf(file: string): DataFormat {
 }
 
 /** Delimiter = the candidate giving the same field count (> 1) on the most sampled records; header from line 1. */
-export function sniffCsv(file: string, head: string, truncated: boolean): CsvDialect {
+export function sniffCsv(file: string, head: string, truncated: boolean): Omit<CsvDialect, 'estimatedRows'> {
   let best: { delim: string; score: number; columns: string[] } | null = null;
   const ext = path.extname(file).toLowerCase();
   for (const delim of ext === '.tsv' ? ['\t'] : DELIMITERS) {
@@ -137,5 +139,8 @@ export function openSource(file: string, format?: DataFormat): DataSource {
   const head = buf.toString('utf8');
   const text = head.trim();
   if (text === '') throw dataError(file, 'the file has no header row');
-  return { file, format, size: st.size, csv: sniffCsv(file, head, st.size > buf.length) };
+  let lines = 0;
+  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) lines++;
+  const estimatedRows = Math.ceil((st.size / buf.length) * Math.max(1, lines));
+  return { file, format, size: st.size, csv: { ...sniffCsv(file, head, st.size > buf.length), estimatedRows } };
 }

@@ -4,7 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import git from 'isomorphic-git';
 import { MldeskError } from '../../../shared/contract/errors';
 import { author } from '../projects/git';
-import { readError, scan, type Duck } from './duck';
+import { describe, readError, scan, type Duck } from './duck';
 import { columnTypeOf } from './profile';
 import { openSource, type DataFormat } from './source';
 
@@ -116,13 +116,8 @@ export async function describeFile(duck: Duck, file: string): Promise<{ format: 
   const src = openSource(file);
   try {
     const rows = Number((await duck.all<{ n: bigint }>(`SELECT count(*) AS n FROM ${scan(src, false)}`))[0]!.n);
-    let cols: Array<{ column_name: string; column_type: string }>;
-    try {
-      cols = await duck.all(`DESCRIBE SELECT * FROM ${scan(src, true)}`);
-    } catch {
-      cols = await duck.all(`DESCRIBE SELECT * FROM ${scan(src, false)}`);
-    }
-    return { format: src.format, rows, size: src.size, columns: cols.map((c) => ({ name: c.column_name, type: columnTypeOf(c.column_type), sqlType: c.column_type })) };
+    const cols = await describe(duck, scan(src, true)).catch(() => describe(duck, scan(src, false)));
+    return { format: src.format, rows, size: src.size, columns: cols.map((c) => ({ name: c.name, type: columnTypeOf(c.type), sqlType: c.type })) };
   } catch (e) {
     throw readError(src, e);
   }

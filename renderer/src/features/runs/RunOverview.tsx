@@ -1,5 +1,6 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import type { Run } from '../../../../shared/contract';
+import { datasetLocation } from '../../../../shared/lib/datasetSource';
 import { BranchIcon } from '../../app/icons';
 import { buildHash } from '../../app/router';
 import { shortOid } from '../../lib/format';
@@ -37,20 +38,6 @@ function commandText(raw: string | undefined): string | undefined {
 
 const truthy = (v: string | undefined) => v !== undefined && ['true', '1', 'yes'].includes(v.trim().toLowerCase());
 const falsy = (v: string | undefined) => v !== undefined && ['false', '0', 'no'].includes(v.trim().toLowerCase());
-
-/** `{"uri": "data/train.csv"}` → `data/train.csv`; anything else as is. */
-function datasetSource(source: string): string {
-  try {
-    const v = JSON.parse(source) as unknown;
-    if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      for (const k of ['uri', 'path', 'url', 'table_name']) if (typeof o[k] === 'string') return o[k];
-    }
-  } catch {
-    /* not JSON */
-  }
-  return source;
-}
 
 /** Link to the dataset version on the Data page (Versions tab, that row highlighted). */
 function VersionLink({ version: v }: { version: DatasetVersionRef }) {
@@ -232,7 +219,7 @@ export function RunOverview({ run, experimentName, now, onOpenLogs }: { run: Run
                       </code>
                     </div>
                     <div className="mono small muted truncate" title={d.dataset.source}>
-                      {d.dataset.source_type}: {datasetSource(d.dataset.source)}
+                      {d.dataset.source_type}: {datasetLocation(d.dataset.source)}
                     </div>
                     {version ? <VersionLink version={version} /> : null}
                   </li>
