@@ -4,6 +4,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll } from 'vitest';
 import { startServer, type Served } from '../electron/host/serve';
+import { toMlflowError } from '../electron/core/tracking/errors';
 
 const dirs: string[] = [];
 /** A temp dir removed after the file's tests. */
@@ -54,4 +55,14 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
       resolve({ code, out });
     });
   });
+}
+
+/** The MLflow error body a call throws (fails the test when it does not throw). */
+export function mlflowErr(fn: () => unknown): { error_code: string; message: string } {
+  try {
+    fn();
+  } catch (e) {
+    return toMlflowError(e).body;
+  }
+  throw new Error('expected the call to throw');
 }

@@ -3,24 +3,14 @@ import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Engine } from '../electron/core/engine';
 import { LoggedModelsService, parseLoggedModelStatus, type LoggedModelJson } from '../electron/core/tracking/loggedModels';
-import { toMlflowError } from '../electron/core/tracking/errors';
 import { loggedModelRoutes } from '../electron/host/mlflow/loggedModelRoutes';
 import type { HttpMethod, MlflowRequest } from '../electron/host/mlflow/router';
-import { tmpDir } from './helpers';
+import { mlflowErr as err, tmpDir } from './helpers';
 
 const engine = new Engine({ dataDir: path.join(tmpDir(), 'data'), host: 'web' });
 const db = engine.ctx.store.db;
 const lm = new LoggedModelsService(engine.ctx);
 afterAll(() => engine.close());
-
-function err(fn: () => unknown): { error_code: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    return toMlflowError(e).body;
-  }
-  throw new Error('expected the call to throw');
-}
 
 let runSeq = 0;
 function insertRun(opts: { lifecycle?: string; experimentId?: number } = {}): string {

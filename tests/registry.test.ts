@@ -4,25 +4,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Engine } from '../electron/core/engine';
 import { RegistryService } from '../electron/core/registry/service';
 import { LoggedModelsService } from '../electron/core/tracking/loggedModels';
-import { toMlflowError } from '../electron/core/tracking/errors';
 import { registryRoutes } from '../electron/host/mlflow/registryRoutes';
 import type { HttpMethod, MlflowRequest } from '../electron/host/mlflow/router';
-import { tmpDir } from './helpers';
+import { mlflowErr as err, tmpDir } from './helpers';
 
 const engine = new Engine({ dataDir: path.join(tmpDir(), 'data'), host: 'web' });
 const db = engine.ctx.store.db;
 const reg = new RegistryService(engine.ctx);
 afterAll(() => engine.close());
-
-/** The MLflow error body a call throws. */
-function err(fn: () => unknown): { error_code: string; message: string } {
-  try {
-    fn();
-  } catch (e) {
-    return toMlflowError(e).body;
-  }
-  throw new Error('expected the call to throw');
-}
 
 let runSeq = 0;
 function insertRun(opts: { lifecycle?: string } = {}): string {

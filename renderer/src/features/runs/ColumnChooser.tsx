@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { ArrowDownIcon, ArrowUpIcon, ColumnsIcon, GripIcon } from './icons';
 import { ATTRS, CHOOSABLE_ATTRS, columnId, columnTitle, moveColumn, parseColumnId, type MetricAgg, type RowKeys } from './tableLogic';
+import { escapeCloses } from '../../ui/escapeCloses';
 
 interface Props {
   keys: RowKeys;
@@ -131,14 +132,7 @@ export function ColumnChooser({ keys, columns, isDefault, onChange }: Props) {
           role="dialog"
           aria-label="Columns"
           data-testid="columns-popover"
-          onKeyDown={(e) => {
-            if (e.key === 'Escape') {
-              e.preventDefault();
-              e.stopPropagation();
-              setOpen(false);
-              root.current?.querySelector<HTMLButtonElement>('[data-testid="btn-columns"]')?.focus();
-            }
-          }}
+          onKeyDown={escapeCloses(() => setOpen(false), () => root.current?.querySelector<HTMLButtonElement>('[data-testid="btn-columns"]'))}
         >
           <input
             className="input input-sm"

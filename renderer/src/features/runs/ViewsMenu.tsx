@@ -8,6 +8,7 @@ import { RelativeTime } from '../../ui/RelativeTime';
 import { Spinner } from '../../ui/Spinner';
 import { BookmarkIcon } from './icons';
 import type { TableViewState } from './tableLogic';
+import { escapeCloses } from '../../ui/escapeCloses';
 
 type ListState = { status: 'loading' } | { status: 'ok'; views: SavedView[] } | { status: 'error'; message: string };
 
@@ -105,14 +106,7 @@ export function ViewsMenu({ experimentId, capture, onApply }: { experimentId: st
           role="dialog"
           aria-label="Saved views"
           data-testid="views-popover"
-          onKeyDown={(e) => {
-            if (e.key === 'Escape') {
-              e.preventDefault();
-              e.stopPropagation();
-              setOpen(false);
-              root.current?.querySelector<HTMLButtonElement>('[data-testid="btn-views"]')?.focus();
-            }
-          }}
+          onKeyDown={escapeCloses(() => setOpen(false), () => root.current?.querySelector<HTMLButtonElement>('[data-testid="btn-views"]'))}
         >
           <form
             className="views-save"

@@ -1,3 +1,5 @@
+import { formatNumber } from '../../lib/format';
+
 /** Display helpers for runs: durations, metric values, timestamps, byte sizes. Pure functions. */
 
 /** "850 ms", "12.3 s", "4m 05s", "1h 02m", "3d 4h". Negative or NaN → "—". */
@@ -31,12 +33,7 @@ export function runDurationMs(info: { start_time?: number | undefined; end_time?
 export function formatMetric(v: number | null | undefined): string {
   if (v === undefined) return '';
   if (v === null) return 'non-finite';
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
-  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-4 || a >= 1e9)) return v.toExponential(3);
-  return String(Number(v.toPrecision(5)));
+  return formatNumber(v);
 }
 
 /** Compact axis ticks: 1.2k, 3.4M, 0.0012. */

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { ParamKind } from './logic';
+import { escapeCloses } from '../../../ui/escapeCloses';
 
 interface Props {
   /** Every param key, in list order. */
@@ -52,14 +53,7 @@ export function AxisChooser({ keys, kinds, differing, selected, onChange }: Prop
           className="popover columns-popover cmp-axis-popover"
           role="dialog"
           aria-label="Parameter axes"
-          onKeyDown={(e) => {
-            if (e.key === 'Escape') {
-              e.preventDefault();
-              e.stopPropagation();
-              setOpen(false);
-              root.current?.querySelector<HTMLButtonElement>('[data-testid="parallel-axes-button"]')?.focus();
-            }
-          }}
+          onKeyDown={escapeCloses(() => setOpen(false), () => root.current?.querySelector<HTMLButtonElement>('[data-testid="parallel-axes-button"]'))}
         >
           {keys.length > 8 ? (
             <input className="input input-sm" type="search" placeholder="Find a parameter…" value={filter} onChange={(e) => setFilter(e.target.value)} autoFocus aria-label="Find a parameter" />

@@ -1,6 +1,6 @@
 import { Fragment, useMemo, useState } from 'react';
 import { CsvButton } from '../../../ui/CsvButton';
-import { NoRunsOrItems, PanelHead, RunHead, formatNumber, type ComparePanelProps } from './common';
+import { NoRunsOrItems, PanelHead, RunsHeadRow, formatNumber, type ComparePanelProps } from './common';
 import { defaultGoal, isSystemMetric, metricSummaryCsv, summarizeMetrics, type Goal, type MetricCell } from './logic';
 
 export interface MetricSummaryTableProps extends ComparePanelProps {
@@ -63,16 +63,7 @@ export function MetricSummaryTable({ runs, colorOf, goal = defaultGoal, exportNa
         <div className="cmp-table-wrap">
           <table className="cmp-table cmp-metrics">
             <thead>
-              <tr>
-                <th scope="col" className="cmp-key-col">
-                  Metric
-                </th>
-                {runs.map((r) => (
-                  <th scope="col" key={r.info.run_id} data-run-id={r.info.run_id}>
-                    <RunHead run={r} color={colorOf(r.info.run_id)} />
-                  </th>
-                ))}
-              </tr>
+              <RunsHeadRow label="Metric" runs={runs} colorOf={colorOf} />
             </thead>
             <tbody>
               {rows.map((row, ri) => {

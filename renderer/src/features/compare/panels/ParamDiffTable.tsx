@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { CsvButton } from '../../../ui/CsvButton';
-import { NoRunsOrItems, PanelHead, RunHead, useControllable, type ComparePanelProps } from './common';
+import { NoRunsOrItems, PanelHead, RunsHeadRow, useControllable, type ComparePanelProps } from './common';
 import { diffParams, paramDiffCsv, runLabel, visibleParamRows } from './logic';
 
 export interface ParamDiffTableProps extends ComparePanelProps {
@@ -55,16 +55,7 @@ export function ParamDiffTable({ runs, colorOf, diffOnly: diffOnlyProp, onDiffOn
         <div className="cmp-table-wrap">
           <table className="cmp-table">
             <thead>
-              <tr>
-                <th scope="col" className="cmp-key-col">
-                  Parameter
-                </th>
-                {runs.map((r) => (
-                  <th scope="col" key={r.info.run_id} data-run-id={r.info.run_id}>
-                    <RunHead run={r} color={colorOf(r.info.run_id)} />
-                  </th>
-                ))}
-              </tr>
+              <RunsHeadRow label="Parameter" runs={runs} colorOf={colorOf} />
             </thead>
             <tbody>
               {rows.map((row) => (

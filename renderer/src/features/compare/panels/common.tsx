@@ -14,14 +14,7 @@ export interface ComparePanelProps {
   colorOf: (runId: string) => string;
 }
 
-/** Metric / param values: integers as is, else 5 significant digits, tiny / huge in exponent form. */
-export function formatNumber(v: number): string {
-  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? '∞' : '−∞';
-  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-4 || a >= 1e9)) return v.toExponential(3);
-  return String(Number(v.toPrecision(5)));
-}
+export { formatNumber } from '../../../lib/format';
 
 /** Compact tick labels: 1.2k, 3.4M, 1e-4. */
 export function formatTick(v: number): string {
@@ -39,12 +32,28 @@ export function RunSwatch({ color }: { color: string }) {
 }
 
 /** Column header of a run: colour swatch + name (full name and id in the tooltip). */
-export function RunHead({ run, color }: { run: RunRow; color: string }) {
+function RunHead({ run, color }: { run: RunRow; color: string }) {
   return (
     <span className="cmp-run-head" title={`${runLabel(run)}\n${run.info.run_id}`}>
       <RunSwatch color={color} />
       <span className="truncate">{runLabel(run)}</span>
     </span>
+  );
+}
+
+/** Header row of a run-per-column table: the key column's label, then one swatch + name per run. */
+export function RunsHeadRow({ label, runs, colorOf }: { label: string; runs: readonly RunRow[]; colorOf: (runId: string) => string }) {
+  return (
+    <tr>
+      <th scope="col" className="cmp-key-col">
+        {label}
+      </th>
+      {runs.map((r) => (
+        <th scope="col" key={r.info.run_id} data-run-id={r.info.run_id}>
+          <RunHead run={r} color={colorOf(r.info.run_id)} />
+        </th>
+      ))}
+    </tr>
   );
 }
 
