@@ -5,6 +5,8 @@ import { spawn } from 'node:child_process';
 import { afterAll } from 'vitest';
 import { startServer, type Served } from '../electron/host/serve';
 import { toMlflowError } from '../electron/core/tracking/errors';
+import type { MlflowRoute } from '../electron/host/mlflow/router';
+import { parseMessage, queryToDict } from '../electron/host/mlflow/protoJson';
 
 const dirs: string[] = [];
 /** A temp dir removed after the file's tests. */
@@ -65,4 +67,12 @@ export function mlflowErr(fn: () => unknown): { error_code: string; message: str
     return toMlflowError(e).body;
   }
   throw new Error('expected the call to throw');
+}
+
+/** A route's body parsed as the HTTP adapter parses it: GET bodies travel as query strings. */
+export function parseRoute(r: MlflowRoute, body: Record<string, unknown>): unknown {
+  if (r.method !== 'GET') return parseMessage(r.message, body);
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(body)) for (const x of Array.isArray(v) ? v : [v]) q.append(k, String(x));
+  return parseMessage(r.message, queryToDict(r.message, q));
 }

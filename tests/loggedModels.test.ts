@@ -1,3 +1,4 @@
+import { parseRoute } from './helpers';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -345,7 +346,7 @@ describe('REST routes', () => {
   const call = (method: HttpMethod, p: string, body: Record<string, unknown>, params: Record<string, string> = {}, query = '') => {
     const r = loggedModelRoutes.find((x) => x.method === method && x.path === p);
     if (!r) throw new Error(`no route ${method} ${p}`);
-    return r.handler({ body, params, query: new URLSearchParams(query), req: {} as IncomingMessage, res: {} as ServerResponse, engine: fakeEngine }) as Record<
+    return r.handler(parseRoute(r, { ...body, ...params }), { params, query: new URLSearchParams(query), req: {} as IncomingMessage, res: {} as ServerResponse, engine: fakeEngine }) as Record<
       string,
       unknown
     >;
@@ -385,6 +386,6 @@ describe('REST routes', () => {
     expect(call('DELETE', 'logged-models/{model_id}', {}, { model_id: id })).toEqual({});
     expect(err(() => call('GET', 'logged-models/{model_id}', {}, { model_id: id })).error_code).toBe('RESOURCE_DOES_NOT_EXIST');
     expect((call('GET', 'logged-models/{model_id}', {}, { model_id: id }, 'allow_deleted=true').model as LoggedModelJson).info.model_id).toBe(id);
-    expect(err(() => call('POST', 'runs/outputs', { models: [] }))).toEqual({ error_code: 'INVALID_PARAMETER_VALUE', message: "Missing value for required parameter 'run_id'." });
+    expect(err(() => call('POST', 'runs/outputs', { models: [] }))).toEqual({ error_code: 'INVALID_PARAMETER_VALUE', message: "Missing value for required parameter 'run_id'. See the API docs for more information about request parameters." });
   });
 });

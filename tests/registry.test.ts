@@ -1,3 +1,4 @@
+import { parseRoute } from './helpers';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -505,7 +506,7 @@ describe('REST routes', () => {
   const call = (method: HttpMethod, p: string, body: Record<string, unknown>) => {
     const r = registryRoutes.find((x) => x.method === method && x.path === p);
     if (!r) throw new Error(`no route ${method} ${p}`);
-    return r.handler({ body, params: {}, query: new URLSearchParams(), req: {} as IncomingMessage, res: {} as ServerResponse, engine: fakeEngine }) as Record<string, unknown>;
+    return r.handler(parseRoute(r, body), { params: {}, query: new URLSearchParams(), req: {} as IncomingMessage, res: {} as ServerResponse, engine: fakeEngine }) as Record<string, unknown>;
   };
 
   it('declares every registry endpoint with the proto methods', () => {
@@ -548,7 +549,7 @@ describe('REST routes', () => {
     expect(call('GET', 'model-versions/get', { name: 'rest-m', version: '1' }).model_version).toMatchObject({ name: 'rest-m', version: '1' });
     expect(call('GET', 'registered-models/search', { filter: "name = 'rest-m'", max_results: '10', order_by: 'name ASC' }).registered_models).toHaveLength(1);
     expect(call('GET', 'registered-models/get-latest-versions', { name: 'rest-m', stages: 'None' }).model_versions).toHaveLength(1);
-    expect(call('POST', 'model-versions/transition-stage', { name: 'rest-m', version: 1, stage: 'staging', archive_existing_versions: 'false' }).model_version).toMatchObject({
+    expect(call('POST', 'model-versions/transition-stage', { name: 'rest-m', version: '1', stage: 'staging', archive_existing_versions: false }).model_version).toMatchObject({
       current_stage: 'Staging',
     });
     expect(call('POST', 'registered-models/alias', { name: 'rest-m', alias: 'a1', version: '1' })).toEqual({});
@@ -559,7 +560,7 @@ describe('REST routes', () => {
     expect(call('DELETE', 'registered-models/delete', { name: 'rest-n' })).toEqual({});
     expect(err(() => call('POST', 'model-versions/create', { name: 'x' }))).toEqual({
       error_code: 'INVALID_PARAMETER_VALUE',
-      message: "Missing value for required parameter 'source'.",
+      message: "Missing value for required parameter 'source'. See the API docs for more information about request parameters.",
     });
   });
 });

@@ -5,6 +5,7 @@ import { invalidParam } from '../../core/tracking/errors';
 import { BodyTooLarge, readBody } from '../respond';
 import type { RouteAdapter } from '../http';
 import type { HttpMethod, MlflowRoute } from './router';
+import { jsonName, parseMessage, queryToDict } from './protoJson';
 import { artifactProxy } from './artifactProxy';
 
 const PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/', '/api/2.0/preview/mlflow/', '/ajax-api/2.0/preview/mlflow/'];
@@ -71,14 +72,37 @@ interface Compiled {
   parts: string[];
 }
 
-function queryObject(q: URLSearchParams): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  for (const [k, v] of q) {
-    const prev = o[k];
-    if (prev === undefined) o[k] = v;
-    else o[k] = Array.isArray(prev) ? [...prev, v] : [prev, v];
+/**
+ * The JSON object of a request body, as MLflow's handler reads it: an empty body is `fallback()`, and a body that is
+ * a JSON string holding the object (older clients double-encode) is decoded a second time.
+ */
+async function readJsonObject(req: IncomingMessage, bodyLimit: number | undefined, fallback: () => Record<string, unknown>): Promise<Record<string, unknown>> {
+  const limit = bodyLimit ?? DEFAULT_BODY_LIMIT;
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, limit);
+  } catch (e) {
+    if (e instanceof BodyTooLarge) {
+      const size = Number(req.headers['content-length'] ?? NaN);
+      throw invalidParam(
+        bodyLimit
+          ? `Batched logging API requests must be at most ${limit} bytes, got a request of size ${Number.isFinite(size) ? size : `more than ${limit}`}.`
+          : `Request body exceeds the limit of ${limit} bytes.`,
+      );
+    }
+    throw e;
   }
-  return o;
+  if (raw.length === 0) return fallback();
+  let parsed: unknown;
+  try {
+    parsed = parseLenientJson(raw.toString('utf8'));
+    if (typeof parsed === 'string') parsed = parseLenientJson(parsed);
+  } catch (e) {
+    throw invalidParam(`Malformed JSON request body: ${(e as Error).message}`);
+  }
+  if (parsed === null) return fallback();
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw invalidParam('The request body must be a JSON object.');
+  return parsed as Record<string, unknown>;
 }
 
 /** MLflow REST (/api/2.0/mlflow/… and /ajax-api/…) over the engine's services. */
@@ -137,35 +161,19 @@ export function mlflowAdapter(engine: Engine, routes: MlflowRoute[]): RouteAdapt
       return true;
     }
     try {
-      let body: Record<string, unknown> = queryObject(url.searchParams);
-      if (method !== 'GET') {
-        const limit = hit.c.route.bodyLimit ?? DEFAULT_BODY_LIMIT;
-        let raw: Buffer;
-        try {
-          raw = await readBody(req, limit);
-        } catch (e) {
-          if (e instanceof BodyTooLarge) {
-            const size = Number(req.headers['content-length'] ?? NaN);
-            throw invalidParam(
-              hit.c.route.bodyLimit
-                ? `Batched logging API requests must be at most ${limit} bytes, got a request of size ${Number.isFinite(size) ? size : `more than ${limit}`}.`
-                : `Request body exceeds the limit of ${limit} bytes.`,
-            );
-          }
-          throw e;
-        }
-        if (raw.length > 0) {
-          let parsed: unknown;
-          try {
-            parsed = parseLenientJson(raw.toString('utf8'));
-          } catch (e) {
-            throw invalidParam(`Malformed JSON request body: ${(e as Error).message}`);
-          }
-          if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalidParam('The request body must be a JSON object.');
-          body = { ...body, ...(parsed as Record<string, unknown>) };
-        }
+      const msg = hit.c.route.message;
+      // MLflow reads a GET's query string when it has one, and the JSON body otherwise.
+      const dict =
+        method === 'GET' && url.search.length > 1
+          ? (req.resume(), queryToDict(msg, url.searchParams))
+          : await readJsonObject(req, hit.c.route.bodyLimit, () => (url.search.length > 1 ? queryToDict(msg, url.searchParams) : {}));
+      // Path parameters (logged-models/{model_id}) win over the same field in the body, under either of its names.
+      for (const [k, v] of Object.entries(hit.params)) {
+        delete dict[jsonName(k)];
+        dict[k] = v;
       }
-      const out = await hit.c.route.handler({ body, params: hit.params, query: url.searchParams, req, res, engine });
+      const body = parseMessage(msg, dict);
+      const out = await hit.c.route.handler(body, { params: hit.params, query: url.searchParams, req, res, engine });
       if (!res.headersSent) sendMlflowJson(res, 200, out ?? {});
     } catch (e) {
       if (!res.headersSent) sendMlflowError(res, e);

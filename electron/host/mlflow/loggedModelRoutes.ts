@@ -1,14 +1,11 @@
-import { z } from 'zod';
 import type { LoggedModelsService } from '../../core/tracking/loggedModels';
-import { bool, int64, keyValue, parseRequest, repeated, str } from './fields';
+import * as M from './messages';
+import { checkMaxResults } from './paging';
 import { route, type MlflowRequest, type MlflowRoute } from './router';
 
 /** The engine's logged models (Engine.loggedModels). */
 const lm = (r: MlflowRequest): LoggedModelsService => r.engine.loggedModels;
-
-/** IDs are strings in the proto; accept a JSON number too. */
-const id = z.union([str, z.number().int().transform(String)]);
-const kvs = repeated(keyValue).optional();
+const kv = (xs: Array<{ key?: string; value?: string }>) => xs.map((x) => ({ key: x.key ?? '', value: x.value ?? '' }));
 /** Path parameter `{model_id}` (MLflow's client also repeats it in the body; the path wins). */
 const modelId = (r: MlflowRequest): string => r.params.model_id ?? '';
 
@@ -17,59 +14,50 @@ const modelId = (r: MlflowRequest): string => r.params.model_id ?? '';
  * and `runs/outputs`. Literal paths come before `{model_id}` ones.
  */
 export const loggedModelRoutes: MlflowRoute[] = [
-  route('POST', 'logged-models', (r) => {
-    const b = parseRequest(
-      z.object({ experiment_id: id, name: str.optional(), model_type: str.optional(), source_run_id: str.optional(), params: kvs, tags: kvs }),
-      r.body,
-    );
-    return { model: lm(r).create(b) };
-  }),
-  route('POST', 'logged-models/search', (r) => {
-    const b = parseRequest(
-      z.object({
-        experiment_ids: repeated(id).optional(),
-        filter: str.optional(),
-        datasets: repeated(z.object({ dataset_name: str, dataset_digest: str.optional() })).optional(),
-        max_results: int64.optional(),
-        order_by: repeated(
-          z.object({ field_name: str, ascending: bool.optional(), dataset_name: str.optional(), dataset_digest: str.optional() }),
-        ).optional(),
-        page_token: str.optional(),
-      }),
-      r.body,
-    );
-    return lm(r).search({ ...b, experiment_ids: b.experiment_ids ?? [] });
-  }),
-  route('GET', 'logged-models/{model_id}', (r) => {
+  route('POST', 'logged-models', M.CreateLoggedModel, (b, r) => ({
+    model: lm(r).create({
+      experiment_id: b.experiment_id,
+      name: b.name,
+      model_type: b.model_type,
+      source_run_id: b.source_run_id,
+      params: kv(b.params),
+      tags: kv(b.tags),
+    }),
+  })),
+  route('POST', 'logged-models/search', M.SearchLoggedModels, (b, r) =>
+    lm(r).search({
+      experiment_ids: b.experiment_ids,
+      filter: b.filter,
+      datasets: b.datasets.map((d) => ({ dataset_name: d.dataset_name ?? '', dataset_digest: d.dataset_digest })),
+      max_results: checkMaxResults(b.max_results),
+      order_by: b.order_by.map((o) => ({ ...o, field_name: o.field_name ?? '' })),
+      page_token: b.page_token,
+    }),
+  ),
+  route('GET', 'logged-models/{model_id}', M.GetLoggedModel, (_b, r) => {
     // `allow_deleted` is a plain query flag in MLflow's handler, not a proto field.
     const allowDeleted = String(r.query.get('allow_deleted') ?? 'false').toLowerCase() === 'true';
     return { model: lm(r).get(modelId(r), allowDeleted) };
   }),
-  route('PATCH', 'logged-models/{model_id}', (r) => {
-    const b = parseRequest(z.object({ status: z.union([str, z.number().int()]) }), r.body);
-    return { model: lm(r).finalize(modelId(r), b.status) };
-  }),
-  route('DELETE', 'logged-models/{model_id}', (r) => {
+  route('PATCH', 'logged-models/{model_id}', M.FinalizeLoggedModel, (b, r) => ({ model: lm(r).finalize(modelId(r), b.status) })),
+  route('DELETE', 'logged-models/{model_id}', M.DeleteLoggedModel, (_b, r) => {
     lm(r).delete(modelId(r));
     return {};
   }),
-  route('PATCH', 'logged-models/{model_id}/tags', (r) => {
-    const b = parseRequest(z.object({ tags: kvs }), r.body);
-    lm(r).setTags(modelId(r), b.tags ?? []);
+  route('PATCH', 'logged-models/{model_id}/tags', M.SetLoggedModelTags, (b, r) => {
+    lm(r).setTags(modelId(r), kv(b.tags));
     return {};
   }),
-  route('DELETE', 'logged-models/{model_id}/tags/{tag_key}', (r) => {
+  route('DELETE', 'logged-models/{model_id}/tags/{tag_key}', M.DeleteLoggedModelTag, (_b, r) => {
     lm(r).deleteTag(modelId(r), r.params.tag_key ?? '');
     return {};
   }),
-  route('POST', 'logged-models/{model_id}/params', (r) => {
-    const b = parseRequest(z.object({ params: kvs }), r.body);
-    lm(r).logParams(modelId(r), b.params ?? []);
+  route('POST', 'logged-models/{model_id}/params', M.LogLoggedModelParamsRequest, (b, r) => {
+    lm(r).logParams(modelId(r), kv(b.params));
     return {};
   }),
-  route('POST', 'runs/outputs', (r) => {
-    const b = parseRequest(z.object({ run_id: str, models: repeated(z.object({ model_id: str, step: int64.optional() })).optional() }), r.body);
-    lm(r).logOutputs(b.run_id, b.models ?? []);
+  route('POST', 'runs/outputs', M.LogOutputs, (b, r) => {
+    lm(r).logOutputs(b.run_id, b.models.map((m) => ({ model_id: m.model_id ?? '', step: m.step })));
     return {};
   }),
 ];

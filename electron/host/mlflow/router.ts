@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../../core/engine';
+import type { MessageDef, Parsed } from './proto';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 
 export interface MlflowRequest {
-  /** JSON body (POST/PATCH) merged over query params (GET/DELETE); repeated query keys become arrays. */
-  body: Record<string, unknown>;
   /** Path parameters from `{name}` segments. */
   params: Record<string, string>;
   query: URLSearchParams;
@@ -16,17 +15,21 @@ export interface MlflowRequest {
 
 export interface MlflowRoute {
   method: HttpMethod;
-  /** Relative to /api/2.0/mlflow/ (and /ajax-api/2.0/mlflow/), e.g. 'runs/get' or 'logged-models/{model_id}/tags'. */
+  /** Relative to /api/2.0/mlflow/ (and the other prefixes), e.g. 'runs/get' or 'logged-models/{model_id}/tags'. */
   path: string;
+  /** The proto request message the body (or a GET's query string) is parsed into. */
+  message: MessageDef;
   /** Returns the JSON response body; return `undefined` only if the handler wrote the response itself. */
-  handler: (r: MlflowRequest) => unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  handler: (body: any, r: MlflowRequest) => unknown;
   /** Max JSON body bytes (default 16 MiB). log-batch uses MLflow's 1 MB. */
   bodyLimit?: number;
 }
 
-export const route = (method: HttpMethod, path: string, handler: MlflowRoute['handler'], bodyLimit?: number): MlflowRoute => ({
-  method,
-  path,
-  handler,
-  bodyLimit,
-});
+export const route = <M extends MessageDef>(
+  method: HttpMethod,
+  path: string,
+  message: M,
+  handler: (body: Parsed<M>, r: MlflowRequest) => unknown,
+  bodyLimit?: number,
+): MlflowRoute => ({ method, path, message, handler, bodyLimit });
