@@ -25,12 +25,12 @@ test.beforeAll(async () => {
   test.setTimeout(180_000);
   server = await startServe([], {}, ({ home, dataDir }) => {
     demo = path.join(home, 'demo');
+    // The demo commits two versions of data/train.csv (and data/production.csv, and expectations).
     cli(['demo', '--no-runs', '--dir', demo, '--data-dir', dataDir], { HOME: home });
     const train = path.join(demo, 'data', 'train.csv');
-    cli(['data', 'add', train, '--data-dir', dataDir], { HOME: home });
-    // A launcher run in the project records version 1 as its input (lineage).
+    // A launcher run in the project records the demo's current version (2) as its input (lineage).
     cli(['run', '--project', demo, '--experiment', 'lineage', '--name', 'uses-v1', '--no-system-metrics', '--data-dir', dataDir, '--', process.execPath, '-e', '0'], { HOME: home });
-    // Version 2: change the income of CHANGED customers.
+    // Version 3: change the income of CHANGED customers.
     const lines = fs.readFileSync(train, 'utf8').split('\r\n');
     const header = lines[0]!.split(',');
     const col = header.indexOf('income');
@@ -63,8 +63,9 @@ test('versions, keyed diff with changed cells, validation, and a clear error for
   await page.locator('[data-testid="dataset-item"][data-path="data/train.csv"]').click();
 
   await page.getByTestId('data-tab-versions').click();
-  await expect(page.getByTestId('version-row')).toHaveCount(2);
+  await expect(page.getByTestId('version-row')).toHaveCount(3);
 
+  // The diff opens on the two newest versions: the demo's current one and the edit above.
   await page.getByTestId('data-tab-diff').click();
   await page.getByTestId('btn-run-diff').click();
   await expect(page.getByTestId('diff-changed')).toHaveText(String(CHANGED), { timeout: 30_000 });
@@ -133,8 +134,8 @@ test('a run links its dataset input to that version; the Versions tab highlights
   await expect(page).toHaveURL(/#\/data\?/);
   const query = new URLSearchParams(new URL(page.url()).hash.split('?')[1]);
   expect({ path: query.get('path'), tab: query.get('tab'), version: query.get('version') }).toEqual({ path: 'data/train.csv', tab: 'versions', version: commit });
-  await expect(page.getByTestId('version-row')).toHaveCount(2);
-  // The run used version 1, not the latest.
+  await expect(page.getByTestId('version-row')).toHaveCount(3);
+  // The run used version 2 (the demo's current one), not the latest.
   await expect(page.getByTestId('version-row').nth(1)).toHaveAttribute('data-commit', commit);
   await expect(page.locator(`[data-testid="version-row"][data-commit="${commit}"]`)).toHaveAttribute('data-highlighted', 'true');
   await expect(page.locator('[data-testid="version-row"][data-highlighted]')).toHaveCount(1);
@@ -142,7 +143,7 @@ test('a run links its dataset input to that version; the Versions tab highlights
   // Another tab drops the param: no stale highlight on the way back.
   await page.getByTestId('data-tab-diff').click();
   await page.getByTestId('data-tab-versions').click();
-  await expect(page.getByTestId('version-row')).toHaveCount(2);
+  await expect(page.getByTestId('version-row')).toHaveCount(3);
   await expect(page.locator('[data-testid="version-row"][data-highlighted]')).toHaveCount(0);
   expect(new URL(page.url()).hash).not.toContain('version=');
 });
@@ -172,4 +173,61 @@ test('the diff CSV holds every row matching the filters, across pages', async ({
   const filtered = csvLines((await download(page, page.getByTestId('btn-export-diff-csv'))).text);
   expect(filtered.rows).toHaveLength(EVENTS.removed + EVENTS.added);
   expect(kinds(filtered.rows)).toEqual({ removed: EVENTS.removed, added: EVENTS.added });
+});
+
+test.describe('the demo on first open', () => {
+  let fresh: ServeProcess;
+  test.beforeAll(async () => {
+    test.setTimeout(180_000);
+    // Exactly what a user runs: `mldesk demo` (with its trainings), then the UI on the same data dir.
+    fresh = await startServe([], {}, ({ home, dataDir }) => cli(['demo', '--data-dir', dataDir], { HOME: home }));
+  });
+  test.afterAll(async () => {
+    await fresh?.stop();
+  });
+
+  test('the Data page lists the versioned datasets, diffs train.csv v1 → v2, and production.csv fails validation', async ({ page }) => {
+    await page.goto(`${fresh.url}/#/data`);
+    await expect(page.locator('[data-testid="dataset-item"][data-path="data/train.csv"]')).toBeVisible();
+    await expect(page.locator('[data-testid="dataset-item"][data-path="data/production.csv"]')).toBeVisible();
+    await expect(page.getByTestId('datasets-empty')).toHaveCount(0);
+    await expect(page.getByText('No datasets yet')).toHaveCount(0);
+    await expect(page.locator('[data-testid="dataset-item"][data-path="data/train.csv"] [data-testid="dataset-expectations"]')).toBeVisible();
+
+    await page.locator('[data-testid="dataset-item"][data-path="data/train.csv"]').click();
+    await page.getByTestId('data-tab-versions').click();
+    const versions = page.getByTestId('version-row');
+    await expect(versions).toHaveCount(2);
+    const latest = (await versions.first().getAttribute('data-commit')) ?? '';
+    expect(latest).toMatch(/^[0-9a-f]{40}$/);
+
+    // Default diff: the two versions, matched by customer_id.
+    await page.getByTestId('data-tab-diff').click();
+    await expect(page.getByTestId('diff-key')).toHaveValues(['customer_id']);
+    await page.getByTestId('btn-run-diff').click();
+    await expect(page.getByTestId('diff-added')).toHaveText('1200', { timeout: 30_000 });
+    await expect(page.getByTestId('diff-removed')).toHaveText('40');
+    await expect(page.getByTestId('diff-changed')).toHaveText(/^[1-9]\d*$/);
+    await expect(page.getByTestId('diff-summary')).toHaveAttribute('data-keyed', 'true');
+    await expect(page.locator('[data-testid="schema-added"][data-column="num_delinquencies"]')).toBeVisible();
+    await expect(page.getByTestId('diff-column-changes')).toHaveCount(1);
+    await expect(page.getByTestId('diff-column-changes')).toHaveAttribute('data-column', 'debt_to_income');
+    await expect(page.locator('[data-testid="diff-row"][data-kind="changed"] [data-testid="diff-cell-changed"][data-column="debt_to_income"]').first()).toBeVisible();
+
+    // Committed expectations (inferred from train.csv); the drifted production batch fails them.
+    await page.getByTestId('data-tab-validation').click();
+    await expect(page.getByTestId('expectations-source')).toHaveAttribute('data-committed', 'true');
+    await page.getByTestId('validate-version').selectOption({ value: 'file:data/production.csv' });
+    await page.getByTestId('btn-validate').click();
+    const summary = page.getByTestId('validation-summary');
+    await expect(summary).toHaveAttribute('data-passed', 'false', { timeout: 30_000 });
+    await expect(page.locator('[data-testid="validation-check"][data-passed="false"][data-column="income"]').first()).toBeVisible();
+
+    // Lineage: a demo run links its train.csv input to the current version.
+    await page.goto(`${fresh.url}/#/runs`);
+    await page.locator('[data-testid="experiment-item"][data-experiment-name="credit-risk"]').click();
+    await page.locator('[data-testid="run-row"][data-run-name="logreg-lr0.1"]').click();
+    const link = page.locator('[data-testid="run-datasets"] [data-testid="dataset-item"][data-name="data/train.csv"] [data-testid="dataset-version-link"]');
+    await expect(link).toHaveAttribute('data-commit', latest);
+  });
 });

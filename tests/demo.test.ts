@@ -4,13 +4,21 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEMO_COLUMNS, writeDemoFiles } from '../resources/demo/generate';
+import git from 'isomorphic-git';
+import { DEMO_COLUMNS, DEMO_DATA_HISTORY, DEMO_DATASETS, TRAIN_V1, TRAIN_V1_COLUMNS, TRAIN_ROWS, writeDemoData, writeDemoFiles } from '../resources/demo/generate';
 import { resourcePath } from '../electron/core/packageRoot';
-import { startServer } from '../electron/host/serve';
+import { startServer, type Served } from '../electron/host/serve';
+import { createDemoProject, DEMO_RUNS, seedDemoRuns } from '../electron/core/projects/demo';
+import { datasetVersions, type Expectations } from '../electron/core/data';
+
+type DatasetVersion = Awaited<ReturnType<typeof datasetVersions>>[number];
 
 const EXPECTED_FILES = ['data/train.csv', 'data/production.csv', 'data/drift.json', 'train.mjs', 'mldesk.json', 'README.md', '.gitignore'];
 
 const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
 function tempDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mldesk-demo-'));
   tempDirs.push(dir);
@@ -99,9 +107,6 @@ describe('demo project generator', () => {
     prodCsv = readCsv(path.join(dirA, 'data/production.csv'));
   });
 
-  afterAll(() => {
-    for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
-  });
 
   it('locates the training script template from the package root', () => {
     const template = resourcePath('demo', 'template', 'train.mjs');
@@ -294,5 +299,174 @@ describe('demo project generator', () => {
     const res = train(dirA, ['--bogus', '1']);
     expect(res.status).toBe(2);
     expect(res.stderr).toMatch(/error:/);
+  });
+});
+
+
+/** The demo as `mldesk demo` makes it: a real git repo, datasets versioned by the real data engine. */
+describe('demo project data: versions, diff, validation, lineage', () => {
+  let served: Served;
+  let dir: string;
+  let projectId: string;
+  let train: DatasetVersion[];
+  let createMs: number;
+  const data = () => served.engine.data;
+  const readJson = <T>(rel: string): T => JSON.parse(fs.readFileSync(path.join(dir, rel), 'utf8')) as T;
+
+  beforeAll(async () => {
+    const root = tempDir();
+    served = await startServer({ dataDir: path.join(root, 'data'), port: 0, uiDir: null, launcher: { sampleMs: 0 } });
+    const started = performance.now();
+    const project = await createDemoProject(served.engine, path.join(root, 'demo'));
+    createMs = performance.now() - started;
+    dir = project.path;
+    projectId = project.id;
+    expect(project.git?.dirty).toBe(false);
+    train = await datasetVersions(dir, 'data/train.csv');
+  });
+
+  afterAll(async () => {
+    await served?.close();
+  });
+
+  it('commits two versions of train.csv, production.csv and the expectations; the CSVs themselves stay out of git', async () => {
+    expect(createMs).toBeLessThan(20_000);
+    // Newest first: the current file, then the first extract.
+    expect(train).toHaveLength(2);
+    const [v2, v1] = train as [DatasetVersion, DatasetVersion];
+    expect(v2.pointer.sha256).toBe(sha256(path.join(dir, 'data/train.csv')));
+    expect(v2.pointer.rows).toBe(TRAIN_ROWS);
+    expect(v2.pointer.columns.map((c) => c.name)).toEqual([...DEMO_COLUMNS]);
+    expect(v1.pointer.rows).toBe(TRAIN_V1.keptRows + TRAIN_V1.testRows);
+    expect(v1.pointer.columns.map((c) => c.name)).toEqual(TRAIN_V1_COLUMNS);
+    // Both versions are in the cache, so either can be checked out or diffed.
+    for (const v of train) expect(fs.existsSync(path.join(dir, '.mldesk/cache', v.pointer.sha256.slice(0, 2), v.pointer.sha256.slice(2)))).toBe(true);
+
+    const production = await datasetVersions(dir, 'data/production.csv');
+    expect(production).toHaveLength(1);
+    expect(production[0]!.pointer.sha256).toBe(sha256(path.join(dir, 'data/production.csv')));
+
+    const log = await git.log({ fs, dir });
+    expect(log.map((c) => c.commit.message.trim().replace(/\(.*\)$/, '').trim())).toEqual([
+      'data: expectations for data/train.csv',
+      'data: add data/production.csv',
+      'data: update data/train.csv',
+      'data: add data/train.csv',
+      'Create credit-risk-demo',
+    ]);
+    const head = await git.listFiles({ fs, dir, ref: 'HEAD' });
+    expect(head).toEqual(expect.arrayContaining(['data/train.csv.mldesk', 'data/production.csv.mldesk', 'data/train.csv.expectations.json', 'data/drift.json', 'train.mjs', 'mldesk.json']));
+    for (const c of log) {
+      const files = await git.listFiles({ fs, dir, ref: c.oid });
+      expect(files.filter((f) => (DEMO_DATASETS as readonly string[]).includes(f)), c.commit.message).toEqual([]);
+    }
+    const ignore = fs.readFileSync(path.join(dir, '.gitignore'), 'utf8').split('\n');
+    expect(ignore).toEqual(expect.arrayContaining(['/data/train.csv', '/data/production.csv', '.mldesk/cache/', 'outputs/']));
+  });
+
+  it('diffs the two train.csv versions by customer_id: added, removed and changed rows, a new column, recomputed cells', async () => {
+    const [v2, v1] = train as [DatasetVersion, DatasetVersion];
+    const ref = (v: DatasetVersion) => ({ projectId, path: 'data/train.csv', version: v.commit });
+    const r = await data().diff(ref(v1), ref(v2), { key: ['customer_id'], offset: 0, limit: 100_000, kinds: ['added', 'removed', 'changed'] });
+    expect(r.keyed).toBe(true);
+    expect(r.schema.added.map((c) => c.name)).toEqual([TRAIN_V1.addedColumn]);
+    expect(r.schema.removed).toEqual([]);
+    expect(r.schema.changed).toEqual([]);
+    expect(r.rows.added).toBe(TRAIN_ROWS - TRAIN_V1.keptRows);
+    expect(r.rows.removed).toBe(TRAIN_V1.testRows);
+    // Only 60-month loans were re-priced: a sizeable share, not every row.
+    expect(r.rows.changed).toBeGreaterThan(TRAIN_V1.keptRows * 0.15);
+    expect(r.rows.changed).toBeLessThan(TRAIN_V1.keptRows * 0.25);
+    expect(r.rows.unchanged).toBe(TRAIN_V1.keptRows - r.rows.changed);
+    expect(Object.entries(r.changedByColumn).filter(([, n]) => n > 0)).toEqual([[TRAIN_V1.recomputedColumn, r.rows.changed]]);
+
+    const rows = r.samples.rows;
+    const keyOf = (x: (typeof rows)[number]) => String(x.key.customer_id);
+    expect(rows.filter((x) => x.kind === 'removed').map(keyOf)).toEqual(Array.from({ length: TRAIN_V1.testRows }, (_, i) => `T${String(i + 1).padStart(6, '0')}`));
+    expect(rows.filter((x) => x.kind === 'added').map(keyOf)[0]).toBe(`C${String(TRAIN_V1.keptRows + 1).padStart(6, '0')}`);
+    const changed = rows.filter((x) => x.kind === 'changed');
+    expect(changed).toHaveLength(r.rows.changed);
+    for (const x of changed) {
+      expect(x.changes.map((c) => c.column)).toEqual([TRAIN_V1.recomputedColumn]);
+      expect(x.cells.loan_term_months).toBe('60');
+      // The capped 48-month term overstated the payment: the recomputed ratio is lower (or both clipped at 1.5).
+      expect(Number(x.changes[0]!.new)).toBeLessThan(Number(x.changes[0]!.old));
+    }
+  });
+
+  it('validates production.csv against the committed expectations: drift and missing incomes fail it', async () => {
+    const exp = readJson<Expectations>('data/train.csv.expectations.json');
+    // Exactly what `mldesk data expect data/train.csv --commit` writes.
+    expect(exp).toEqual(await data().inferFromFile(path.join(dir, 'data/train.csv')));
+    expect(exp.reference.sha256).toBe(train[0]!.pointer.sha256);
+
+    const report = await data().validateFile(path.join(dir, 'data/production.csv'), exp);
+    expect(report.passed).toBe(false);
+    const failed = (name: string) => report.checks.filter((c) => c.name === name && !c.passed).map((c) => c.column);
+    const drift = readJson<{ drifted: string[]; stable: string[] }>('data/drift.json');
+    expect(failed('distribution shift (PSI)')).toEqual(expect.arrayContaining(drift.drifted));
+    expect(failed('missing values')).toEqual(['income']);
+    // The columns drift.json calls stable pass their drift test: the failures are the injected shift.
+    const psiPassed = report.checks.filter((c) => c.name === 'distribution shift (PSI)' && c.passed).map((c) => c.column);
+    expect(psiPassed).toEqual(expect.arrayContaining(drift.stable));
+  });
+
+  it('validates train.csv against its own expectations: every check passes', async () => {
+    const report = await data().validateFile(path.join(dir, 'data/train.csv'), readJson<Expectations>('data/train.csv.expectations.json'));
+    expect(report.checks.filter((c) => !c.passed)).toEqual([]);
+    expect(report.passed).toBe(true);
+  });
+
+  it('is reproducible: another demo commits the same pointers and expectations', async () => {
+    const root = tempDir();
+    const other = await startServer({ dataDir: path.join(root, 'data'), port: 0, uiDir: null });
+    try {
+      const again = await createDemoProject(other.engine, path.join(root, 'demo'));
+      for (const rel of ['data/train.csv.mldesk', 'data/production.csv.mldesk', 'data/train.csv.expectations.json']) {
+        expect(sha256(path.join(again.path, rel)), rel).toBe(sha256(path.join(dir, rel)));
+      }
+      expect((await datasetVersions(again.path, 'data/train.csv')).map((v) => v.pointer)).toEqual(train.map((v) => v.pointer));
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('records the current train.csv version as an input of each demo run (lineage)', async () => {
+    // One of the demo's runs, started the way the demo starts all six.
+    const statuses: string[] = [];
+    const ids = await seedDemoRuns(served.engine, projectId, (_, status) => statuses.push(status), DEMO_RUNS.slice(0, 1));
+    expect(statuses).toEqual(['FINISHED']);
+    const current = train[0]!.commit;
+    for (const id of ids) {
+      const inputs = served.engine.tracking.runs.get(id).inputs.dataset_inputs.map((i) => i.dataset);
+      // The launcher records every dataset pointer; train.mjs logs the file it read.
+      expect(inputs.map((d) => d.name).sort()).toEqual(['data/production.csv', 'data/train.csv', 'train']);
+      for (const d of inputs.filter((x) => x.name !== 'data/production.csv')) {
+        expect(await data().locate({ name: d.name, source: d.source, digest: d.digest, projectId }), d.name).toEqual({ projectId, path: 'data/train.csv', commit: current });
+      }
+    }
+  }, 60_000);
+});
+
+describe('demo data history', () => {
+  it('writes the first train.csv version deterministically, without the later column', async () => {
+    const [a, b] = [tempDir(), tempDir()];
+    for (const d of [a, b]) await writeDemoData(d, DEMO_DATA_HISTORY[0]!);
+    expect(sha256(path.join(a, 'data/train.csv'))).toBe(sha256(path.join(b, 'data/train.csv')));
+    const [header, ...lines] = fs.readFileSync(path.join(a, 'data/train.csv'), 'utf8').trimEnd().split('\r\n');
+    expect(header!.split(',')).toEqual(TRAIN_V1_COLUMNS);
+    expect(TRAIN_V1_COLUMNS).not.toContain(TRAIN_V1.addedColumn);
+    expect(lines).toHaveLength(TRAIN_V1.keptRows + TRAIN_V1.testRows);
+    expect(lines.filter((l) => l.split(',').length !== TRAIN_V1_COLUMNS.length)).toEqual([]);
+    const ids = lines.map((l) => l.slice(0, l.indexOf(',')));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.filter((id) => id.startsWith('T'))).toHaveLength(TRAIN_V1.testRows);
+  });
+
+  it('leaves the datasets out when asked (the demo versions them one by one)', async () => {
+    const d = tempDir();
+    const written = await writeDemoFiles(d, { datasets: false });
+    expect(written.filter((f) => (DEMO_DATASETS as readonly string[]).includes(f))).toEqual([]);
+    for (const rel of DEMO_DATASETS) expect(fs.existsSync(path.join(d, rel))).toBe(false);
   });
 });

@@ -114,7 +114,9 @@ describe('projects', () => {
     const first = await call('projects.createDemo', { path: path.join(root, 'demo') });
     expect(first.git.dirty).toBe(false);
     const files = await git.listFiles({ fs, dir: path.join(root, 'demo'), ref: 'HEAD' });
-    expect(files).toEqual(expect.arrayContaining(['data/train.csv', 'data/production.csv', 'train.mjs', '.gitignore']));
+    // The data is versioned like DVC: pointers and expectations are committed, the CSVs live in the cache.
+    expect(files).toEqual(expect.arrayContaining(['data/train.csv.mldesk', 'data/production.csv.mldesk', 'data/train.csv.expectations.json', 'train.mjs', '.gitignore']));
+    expect(files).not.toContain('data/train.csv');
     const again = await call('projects.createDemo', { path: path.join(root, 'demo') });
     expect(again.id).toBe(first.id);
   });

@@ -146,20 +146,27 @@ const TERMS = [
 export interface BatchSpec {
   seed: number;
   rows: number;
-  /** First customer number (ids are C + 6 digits, unique across train and production). */
+  /** First customer number (ids are the prefix + 6 digits, unique across train and production). */
   firstId: number;
+  /** Id prefix: C for customers (the default), T for the QA test applications of train.csv's first version. */
+  idPrefix?: string;
   /** Multiplies every income (the drift: 0.8 = 20% lower). */
   incomeFactor: number;
+  /** Share of empty income cells (the same rolls for every rate, so only the gaps change with it). */
+  incomeMissingRate: number;
   /** Added to every credit score before clipping. */
   creditScoreShift: number;
   purposeWeights: Record<Purpose, number>;
 }
+
+const MISSING_RATE = 0.015;
 
 export const TRAIN_SPEC: BatchSpec = {
   seed: 20240601,
   rows: TRAIN_ROWS,
   firstId: 1,
   incomeFactor: 1,
+  incomeMissingRate: MISSING_RATE,
   creditScoreShift: 0,
   purposeWeights: TRAIN_PURPOSE_WEIGHTS,
 };
@@ -169,20 +176,48 @@ export const PRODUCTION_SPEC: BatchSpec = {
   rows: PRODUCTION_ROWS,
   firstId: TRAIN_ROWS + 1,
   incomeFactor: 0.8,
+  incomeMissingRate: 0.06,
   creditScoreShift: -40,
   purposeWeights: PRODUCTION_PURPOSE_WEIGHTS,
 };
 
-const MISSING_RATE = 0.015;
-
 const clamp = (x: number, lo: number, hi: number) => (x < lo ? lo : x > hi ? hi : x);
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
-/** Generates one batch as CSV text chunks (header included), one chunk per `chunkRows` rows. */
-export function* csvChunks(spec: BatchSpec, chunkRows = 2000): Generator<string> {
+/** One generated application, with the unrounded values a recomputation needs. */
+export interface DemoRecord {
+  id: string;
+  age: number;
+  income: number;
+  incomeCell: string;
+  employmentCell: string;
+  loanAmount: number;
+  term: number;
+  /** Annual rate in % (unrounded). */
+  interestRate: number;
+  creditScore: number;
+  /** Yearly debt payments other than this loan, as a share of income. */
+  otherDebt: number;
+  dti: number;
+  openAccounts: number;
+  delinquencies: number;
+  home: string;
+  purpose: Purpose;
+  region: string;
+  label: number;
+}
+
+/** Monthly payment of an amortised loan. */
+function monthlyPayment(amount: number, ratePercent: number, months: number): number {
+  const monthlyRate = ratePercent / 100 / 12;
+  return (amount * monthlyRate) / (1 - Math.pow(1 + monthlyRate, -months));
+}
+
+/** Generates one batch, record by record. */
+export function* demoRecords(spec: BatchSpec): Generator<DemoRecord> {
   const rnd = new Random(mulberry32(spec.seed));
   const purposes = PURPOSES.map((p) => [p, spec.purposeWeights[p]] as const);
-  let lines: string[] = [DEMO_COLUMNS.join(',')];
+  const prefix = spec.idPrefix ?? 'C';
 
   for (let i = 0; i < spec.rows; i++) {
     // Demographics: not drifted.
@@ -206,8 +241,7 @@ export function* csvChunks(spec: BatchSpec, chunkRows = 2000): Generator<string>
     const loanBase = Math.exp(rnd.normal(Math.log(11_000) + 0.45 * Math.log(income / 52_000), 0.55));
     const loanAmount = Math.round(clamp(loanBase * (purpose === 'small_business' ? 1.6 : purpose === 'medical' ? 0.6 : 1), 1000, 60_000) / 250) * 250;
     const interestRate = clamp(6 + ((850 - creditScore) / 550) * 19 + (term / 60) * 1.6 + rnd.normal(0, 1.4), 3.5, 35);
-    const monthlyRate = interestRate / 100 / 12;
-    const payment = (loanAmount * monthlyRate) / (1 - Math.pow(1 + monthlyRate, -term));
+    const payment = monthlyPayment(loanAmount, interestRate, term);
     const otherDebt = Math.max(0, rnd.normal(0.16, 0.07));
     const dti = clamp(otherDebt + (payment * 12) / income, 0, 1.5);
     const openAccounts = rnd.poisson(2.5 + 0.12 * Math.min(employment, 25));
@@ -228,38 +262,124 @@ export function* csvChunks(spec: BatchSpec, chunkRows = 2000): Generator<string>
       rnd.normal(0, 0.55);
     const label = rnd.uniform() < sigmoid(z) ? 1 : 0;
 
-    // Realistic gaps: ~1.5% empty cells in employment_years and income.
+    // Realistic gaps: ~1.5% empty cells in employment_years and income (production: more missing incomes).
     const employmentCell = rnd.uniform() < MISSING_RATE ? '' : String(employment);
-    const incomeCell = rnd.uniform() < MISSING_RATE ? '' : income.toFixed(2);
+    const incomeCell = rnd.uniform() < spec.incomeMissingRate ? '' : income.toFixed(2);
 
-    const id = `C${String(spec.firstId + i).padStart(6, '0')}`;
-    lines.push(
-      [
-        id,
-        String(age),
-        incomeCell,
-        employmentCell,
-        String(loanAmount),
-        String(term),
-        interestRate.toFixed(2),
-        String(creditScore),
-        dti.toFixed(3),
-        String(openAccounts),
-        String(delinquencies),
-        home,
-        purpose,
-        region,
-        String(label),
-      ]
-        .map(csvField)
-        .join(','),
-    );
+    yield {
+      id: `${prefix}${String(spec.firstId + i).padStart(6, '0')}`,
+      age,
+      income,
+      incomeCell,
+      employmentCell,
+      loanAmount,
+      term,
+      interestRate,
+      creditScore,
+      otherDebt,
+      dti,
+      openAccounts,
+      delinquencies,
+      home,
+      purpose,
+      region,
+      label,
+    };
+  }
+}
+
+/** A record's cells in DEMO_COLUMNS order. */
+function recordCells(r: DemoRecord): string[] {
+  return [
+    r.id,
+    String(r.age),
+    r.incomeCell,
+    r.employmentCell,
+    String(r.loanAmount),
+    String(r.term),
+    r.interestRate.toFixed(2),
+    String(r.creditScore),
+    r.dti.toFixed(3),
+    String(r.openAccounts),
+    String(r.delinquencies),
+    r.home,
+    r.purpose,
+    r.region,
+    String(r.label),
+  ];
+}
+
+/** CSV text chunks (header first, CRLF line ends), one chunk per `chunkRows` lines. */
+function* toCsv(header: readonly string[], rows: Iterable<string[]>, chunkRows = 2000): Generator<string> {
+  let lines: string[] = [header.map(csvField).join(',')];
+  for (const cells of rows) {
+    lines.push(cells.map(csvField).join(','));
     if (lines.length >= chunkRows) {
       yield lines.join('\r\n') + '\r\n';
       lines = [];
     }
   }
   if (lines.length > 0) yield lines.join('\r\n') + '\r\n';
+}
+
+/** Generates one batch as CSV text chunks (header included), one chunk per `chunkRows` rows. */
+export function* csvChunks(spec: BatchSpec, chunkRows = 2000): Generator<string> {
+  function* rows() {
+    for (const r of demoRecords(spec)) yield recordCells(r);
+  }
+  yield* toCsv(DEMO_COLUMNS, rows(), chunkRows);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The first version of data/train.csv (what the demo commits before the current one)
+
+/**
+ * `data/train.csv` as first extracted. The current file differs from it in rows and columns:
+ * - rows: it holds the first `keptRows` applications only (the rest up to TRAIN_ROWS arrived later: added),
+ *   plus `testRows` QA test applications (ids T000001…, one after every `testEvery` rows) that were
+ *   removed since;
+ * - `addedColumn` (num_delinquencies) was joined from the credit bureau only later (a schema change);
+ * - `recomputedColumn` (debt_to_income) priced every loan over at most `cappedTermMonths` months: for
+ *   60-month loans the current file holds the corrected, lower ratio (changed cells).
+ * Same generating process and seed as TRAIN_SPEC, so the rows both versions share are otherwise identical.
+ */
+export const TRAIN_V1 = {
+  keptRows: 18_800,
+  testRows: 40,
+  testEvery: 470,
+  testSpec: { ...TRAIN_SPEC, seed: 20240415, rows: 40, firstId: 1, idPrefix: 'T' } satisfies BatchSpec,
+  addedColumn: 'num_delinquencies',
+  recomputedColumn: 'debt_to_income',
+  cappedTermMonths: 48,
+} as const;
+
+export const TRAIN_V1_COLUMNS = DEMO_COLUMNS.filter((c) => c !== TRAIN_V1.addedColumn);
+
+/** A record as the first extract wrote it: the capped-term debt-to-income, no delinquencies column. */
+function v1Cells(r: DemoRecord): string[] {
+  const months = Math.min(r.term, TRAIN_V1.cappedTermMonths);
+  const dti = months === r.term ? r.dti : clamp(r.otherDebt + (monthlyPayment(r.loanAmount, r.interestRate, months) * 12) / r.income, 0, 1.5);
+  const cells = recordCells({ ...r, dti });
+  cells.splice(DEMO_COLUMNS.indexOf(TRAIN_V1.addedColumn), 1);
+  return cells;
+}
+
+/** The first version of data/train.csv as CSV text chunks. */
+export function* trainV1Chunks(chunkRows = 2000): Generator<string> {
+  function* rows() {
+    const tests = demoRecords(TRAIN_V1.testSpec);
+    let n = 0;
+    for (const r of demoRecords(TRAIN_SPEC)) {
+      if (n === TRAIN_V1.keptRows) break;
+      yield v1Cells(r);
+      n++;
+      if (n % TRAIN_V1.testEvery === 0) {
+        const t = tests.next();
+        if (!t.done) yield v1Cells(t.value);
+      }
+    }
+  }
+  yield* toCsv(TRAIN_V1_COLUMNS, rows(), chunkRows);
 }
 
 /** RFC-4180 quoting (none of the generated values need it today, but stay correct). */
@@ -294,12 +414,13 @@ function driftJson(): string {
     current: 'data/production.csv',
     description:
       'data/production.csv is drawn from the same generating process as data/train.csv (same P(default | features)) ' +
-      'with controlled covariate drift: income scaled by 0.8 (about 20% lower), credit_score shifted by -40 points ' +
+      'with controlled covariate drift: income scaled by 0.8 (about 20% lower) and missing more often (6% of rows instead ' +
+      'of 1.5%), credit_score shifted by -40 points ' +
       '(before clipping to 300-850), and the purpose mix moved towards small_business and medical. age, region and ' +
       'loan_term_months (and the other "stable" columns) come from unchanged distributions. The "downstream" columns ' +
       'are computed from drifted ones, so they move as a consequence (the default rate rises too).',
     changes: {
-      income: { kind: 'scale', factor: PRODUCTION_SPEC.incomeFactor },
+      income: { kind: 'scale', factor: PRODUCTION_SPEC.incomeFactor, missing: { train: TRAIN_SPEC.incomeMissingRate, production: PRODUCTION_SPEC.incomeMissingRate } },
       credit_score: { kind: 'shift', delta: PRODUCTION_SPEC.creditScoreShift },
       purpose: { kind: 'reweight', train: share(TRAIN_SPEC.purposeWeights), production: share(PRODUCTION_SPEC.purposeWeights) },
     },
@@ -358,7 +479,7 @@ unobserved noise — a logistic regression reaches a validation ROC AUC of about
 \`data/production.csv\` is a batch of 5,000 "production" applications from the same process
 (same relationship between features and default) but with **controlled drift**:
 
-- \`income\` about 20% lower,
+- \`income\` about 20% lower, and missing in about 6% of rows (1.5% in training),
 - \`credit_score\` about 40 points lower on average,
 - \`purpose\` shifted towards \`small_business\` and \`medical\`.
 
@@ -366,6 +487,28 @@ unobserved noise — a logistic regression reaches a validation ROC AUC of about
 \`num_open_accounts\` are not drifted. \`loan_amount\`, \`interest_rate\`, \`debt_to_income\`,
 \`num_delinquencies\` and the default rate move as a consequence. The ground truth is in
 \`data/drift.json\` — use it to check what mldesk's drift monitor reports.
+
+## Versions and validation
+
+The CSVs are not committed: mldesk versions them (\`mldesk data add\`), so git holds a small
+pointer per file (\`data/train.csv.mldesk\`: sha256, rows, columns) and the content sits in
+\`.mldesk/cache/\`. \`data/train.csv\` has two versions:
+
+1. the first extract: ${(TRAIN_V1.keptRows + TRAIN_V1.testRows).toLocaleString('en')} rows, without \`${TRAIN_V1.addedColumn}\`, including ${TRAIN_V1.testRows} QA test
+   applications (ids T000001 ...), and a \`${TRAIN_V1.recomputedColumn}\` that priced every loan over at most
+   ${TRAIN_V1.cappedTermMonths} months;
+2. the current file: ${(TRAIN_ROWS - TRAIN_V1.keptRows).toLocaleString('en')} newer applications added, the test applications removed,
+   \`${TRAIN_V1.addedColumn}\` joined from the credit bureau, and \`${TRAIN_V1.recomputedColumn}\` recomputed for
+   60-month loans.
+
+Expectations inferred from the current \`data/train.csv\` are committed in
+\`data/train.csv.expectations.json\`; \`data/production.csv\` fails them (drift, missing incomes).
+
+\`\`\`sh
+mldesk data versions data/train.csv
+mldesk data diff data/train.csv@<first> data/train.csv --key customer_id
+mldesk data validate data/production.csv --expectations data/train.csv.expectations.json
+\`\`\`
 
 ## Training
 
@@ -414,11 +557,32 @@ async function writeChunks(file: string, chunks: Iterable<string>): Promise<void
   }
 }
 
+/** The demo's datasets, versioned with `data add` (the data engine) rather than committed as blobs. */
+export const DEMO_DATASETS = ['data/train.csv', 'data/production.csv'] as const;
+
+/**
+ * The data history the demo commits, oldest first: write each step, then `data add` it. The last
+ * step of each path is what `writeDemoFiles` writes.
+ */
+export const DEMO_DATA_HISTORY: ReadonlyArray<{ path: (typeof DEMO_DATASETS)[number]; label: string; chunks: () => Iterable<string> }> = [
+  { path: 'data/train.csv', label: 'first extract', chunks: () => trainV1Chunks() },
+  { path: 'data/train.csv', label: 'current', chunks: () => csvChunks(TRAIN_SPEC) },
+  { path: 'data/production.csv', label: 'drifted production batch', chunks: () => csvChunks(PRODUCTION_SPEC) },
+];
+
+/** Writes one step of DEMO_DATA_HISTORY into the project folder `dir`. */
+export async function writeDemoData(dir: string, step: (typeof DEMO_DATA_HISTORY)[number]): Promise<void> {
+  const abs = path.join(dir, ...step.path.split('/'));
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  await writeChunks(abs, step.chunks());
+}
+
 /**
  * Writes the demo project into `dir` (an existing, git-initialised folder) and returns the
  * relative posix paths written, for the caller to `git add` and commit. Deterministic.
+ * `datasets: false` leaves out DEMO_DATASETS (the demo writes their versions one by one).
  */
-export async function writeDemoFiles(dir: string): Promise<string[]> {
+export async function writeDemoFiles(dir: string, opts: { datasets?: boolean } = {}): Promise<string[]> {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`Demo target ${dir} is not an existing folder`);
   const template = resourcePath('demo', 'template', 'train.mjs');
   if (!fs.existsSync(template)) throw new Error(`Demo training script template is missing: ${template}`);
@@ -431,8 +595,9 @@ export async function writeDemoFiles(dir: string): Promise<string[]> {
     return abs;
   };
 
-  await writeChunks(out('data/train.csv'), csvChunks(TRAIN_SPEC));
-  await writeChunks(out('data/production.csv'), csvChunks(PRODUCTION_SPEC));
+  if (opts.datasets !== false) {
+    for (const rel of DEMO_DATASETS) await writeChunks(out(rel), DEMO_DATA_HISTORY.filter((s) => s.path === rel).at(-1)!.chunks());
+  }
   await fs.promises.writeFile(out('data/drift.json'), driftJson());
   await fs.promises.copyFile(template, out('train.mjs'));
   await fs.promises.writeFile(out('mldesk.json'), manifestJson());

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeDemoFiles } from '../../../resources/demo/generate';
+import { DEMO_DATA_HISTORY, writeDemoData, writeDemoFiles } from '../../../resources/demo/generate';
 import type { ProjectSummary } from '../../../shared/contract';
 import type { Engine } from '../engine';
 import { resolveUserPath } from '../paths';
@@ -12,8 +12,13 @@ export function defaultDemoPath(dataDir: string): string {
   return path.join(dataDir, 'projects', DEMO_NAME);
 }
 
+/** The dataset whose expectations the demo infers and commits (production.csv is checked against them). */
+export const DEMO_REFERENCE = 'data/train.csv';
+
 /**
  * Creates the demo project, or returns it when it is already listed at that path.
+ * The data goes through the data engine like `mldesk data add` / `data expect --commit`: two versions of
+ * data/train.csv, the drifted data/production.csv, and expectations inferred from the current train.csv.
  * `runs: 'background'` (the UI button) starts the demo trainings without waiting; the CLI awaits them.
  */
 export async function createDemoProject(engine: Engine, target?: string, runs: 'none' | 'background' = 'none'): Promise<ProjectSummary> {
@@ -21,13 +26,36 @@ export async function createDemoProject(engine: Engine, target?: string, runs: '
   const listed = (await engine.projects.list()).find((p) => p.path === dir);
   if (listed) return listed;
   fs.mkdirSync(path.dirname(dir), { recursive: true });
-  const project = await engine.projects.create({ path: dir, name: DEMO_NAME }, (d) => writeDemoFiles(d));
+  const existed = fs.existsSync(dir); // then it is empty: create() refuses anything else
+  const created = await engine.projects.create({ path: dir, name: DEMO_NAME }, (d) => writeDemoFiles(d, { datasets: false }));
+  try {
+    await versionDemoData(engine, created.id, dir);
+  } catch (e) {
+    // A demo without its data history is not the demo: leave nothing behind (the folder was new or empty).
+    await engine.projects.remove(created.id);
+    if (!existed) fs.rmSync(dir, { recursive: true, force: true });
+    else for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+    throw e;
+  }
+  // The project was announced before its data existed: a Data page already showing it reloads.
+  engine.events.publish('projects.changed', { id: created.id });
+  const project = await engine.projects.get(created.id);
   if (runs === 'background' && engine.ctx.trackingUri) {
     seedDemoRuns(engine, project.id).catch((e: unknown) => {
       if (engine.ctx.store.db.open) engine.events.publish('app.notice', { level: 'error', message: `Demo trainings failed: ${(e as Error).message}` });
     });
   }
   return project;
+}
+
+/** Writes each step of the demo's data history and snapshots it (`data add`), then commits the expectations. */
+async function versionDemoData(engine: Engine, projectId: string, dir: string): Promise<void> {
+  for (const step of DEMO_DATA_HISTORY) {
+    await writeDemoData(dir, step);
+    await engine.data.add(projectId, step.path);
+  }
+  const expectations = await engine.data.inferFromFile(path.join(dir, DEMO_REFERENCE));
+  await engine.data.saveExpectations(dir, DEMO_REFERENCE, expectations);
 }
 
 export const DEMO_EXPERIMENT = 'credit-risk';
@@ -47,11 +75,11 @@ function nodeCommand(): { bin: string; env: Record<string, string> } {
   return process.versions.electron ? { bin: process.execPath, env: { ELECTRON_RUN_AS_NODE: '1' } } : { bin: process.execPath, env: {} };
 }
 
-/** Runs the demo training script once per DEMO_RUNS entry through the launcher (sequentially: 2-core machines). */
-export async function seedDemoRuns(engine: Engine, projectId: string, onRun?: (name: string, status: string) => void): Promise<string[]> {
+/** Runs the demo training script once per DEMO_RUNS entry (or `runs`) through the launcher (sequentially: 2-core machines). */
+export async function seedDemoRuns(engine: Engine, projectId: string, onRun?: (name: string, status: string) => void, runs: ReadonlyArray<{ name: string; args: string[] }> = DEMO_RUNS): Promise<string[]> {
   const { bin, env } = nodeCommand();
   const ids: string[] = [];
-  for (const r of DEMO_RUNS) {
+  for (const r of runs) {
     const launched = await engine.launcher.start({ command: [bin, 'train.mjs', ...r.args], projectId, experimentName: DEMO_EXPERIMENT, name: r.name, params: {}, env });
     await engine.launcher.wait(launched.runId);
     const status = engine.tracking.runs.row(launched.runId).status;
