@@ -18,8 +18,8 @@ function electronBinary(): { bin: string | null; why: string } {
 
 const { bin, why } = electronBinary();
 if (!bin) {
-  // Air-gapped machines install with ELECTRON_SKIP_BINARY_DOWNLOAD=1; say so instead of skipping silently.
-  console.log(`[e2e/electron] skipped: no Electron binary installed (${why}). Web-mode specs cover the UI; run \`npm ci\` with internet access to run these.`);
+  // `npm ci` never downloads Electron (allowScripts): say why instead of skipping silently.
+  console.log(`[e2e/electron] skipped: no Electron binary installed (${why}). Web-mode specs cover the UI; run \`npm run electron:download\` (or \`npm start\` once) with internet access to run these.`);
 }
 
 test.describe('desktop app (Electron)', () => {

@@ -4,181 +4,297 @@ import { defaultDataDir, resolveUserPath } from '../core/paths';
 import { VERSION } from '../core/version';
 import { createDemoProject, DEMO_EXPERIMENT, DEMO_RUNS, seedDemoRuns } from '../core/projects/demo';
 import path from 'node:path';
-import { DATA_USAGE, DataUsageError, dataCommand } from './dataCli';
+import { DATA_SUBCOMMANDS, DATA_USAGE, DataUsageError, dataCommand } from './dataCli';
 import { startServer } from './serve';
 import { MldeskError } from '../../shared/contract/errors';
 
-const USAGE = `mldesk ${VERSION} — local-first ML workbench
-
-Usage:
-  mldesk serve [--port N] [--host H] [--data-dir DIR] [--token T]
-      Web UI + API + MLflow-compatible tracking server. Binds 127.0.0.1 by default;
-      a non-loopback --host needs --token (or MLDESK_TOKEN).
-  mldesk demo [--dir DIR] [--data-dir DIR] [--no-runs]
-      Create the credit-risk demo project, add it to the project list and train 6 runs.
-  mldesk run [--experiment NAME] [--project DIR] [--name N] [--param k=v ...] [--validate FILE] [--data-dir DIR] -- <command...>
-      Run a command as a tracked run: MLFLOW_TRACKING_URI / MLFLOW_RUN_ID / MLFLOW_EXPERIMENT_ID are set,
-      output is captured as artifacts, CPU/RSS (and GPU) are logged as system/* metrics.
-${DATA_USAGE}
-  mldesk version
-  mldesk help
-
-Data dir: --data-dir, else MLDESK_DATA_DIR, else ~/.mldesk`;
-
 class UsageError extends Error {}
+
+/** A command-line option: what parseArgs needs, plus its placeholder and help line. */
+type Option = { type: 'string' | 'boolean'; short?: string; multiple?: boolean; arg?: string; help: string };
+type Values<O extends Record<string, Option>> = {
+  [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : O[K]['multiple'] extends true ? string[] : string;
+};
+
+/** One entry of the command table: `mldesk <name> <synopsis>`, its help text and its handler. */
+interface Command {
+  name: string;
+  synopsis: string;
+  summary: string;
+  /** Printed under the summary by `mldesk <name> --help` / `mldesk help <name>`. */
+  details?: string;
+  subcommands?: readonly { name: string; synopsis: string; summary: string }[];
+  run(args: string[]): Promise<number>;
+}
 
 const portSchema = z.coerce.number().int().min(0).max(65535);
 
-function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, allowPositionals: false, strict: true }).values;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
-async function serve(args: string[]): Promise<number> {
-  const v = parse(args, {
-    port: { type: 'string', short: 'p' },
-    host: { type: 'string' },
-    'data-dir': { type: 'string' },
-    token: { type: 'string' },
-  });
-  const port = portSchema.safeParse(v.port ?? process.env.MLDESK_PORT ?? '5000');
-  if (!port.success) throw new UsageError(`--port must be an integer 0–65535 (got "${v.port}")`);
-  const host = v.host ?? '127.0.0.1';
-  const token = v.token ?? process.env.MLDESK_TOKEN ?? undefined;
-  const dataDir = v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir();
-  const served = await startServer({ dataDir, host, port: port.data, token });
-  const shown = token ? `${served.url}/?token=${encodeURIComponent(token)}` : `${served.url}/`;
-  console.log(`mldesk ${VERSION} serving at ${shown}`);
-  console.log(`  data dir:     ${dataDir}`);
-  console.log(`  tracking URI: MLFLOW_TRACKING_URI=${served.url}`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await served.close();
-  return 0;
-}
-
-async function demo(args: string[]): Promise<number> {
-  const v = parse(args, { dir: { type: 'string' }, 'data-dir': { type: 'string' }, 'no-runs': { type: 'boolean' } });
-  const dataDir = v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir();
-  // An ephemeral loopback tracking server for the demo trainings to log to.
-  const served = await startServer({ dataDir, port: 0, uiDir: null, engineHost: 'web', launcher: { sampleMs: 1000 } });
-  try {
-    const started = Date.now();
-    const project = await createDemoProject(served.engine, v.dir);
-    console.log(`Demo project ready: ${project.path} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    console.log(`  commit ${project.git?.lastCommit?.oid.slice(0, 8) ?? '—'} on ${project.git?.branch ?? '—'}`);
-    if (!v['no-runs']) {
-      console.log(`Training ${DEMO_RUNS.length} demo runs into experiment "${DEMO_EXPERIMENT}"…`);
-      let failed = 0;
-      await seedDemoRuns(served.engine, project.id, (name, status) => {
-        if (status !== 'FINISHED') failed++;
-        console.log(`  ${status.padEnd(8)} ${name}`);
-      });
-      if (failed) {
-        console.error(`mldesk: ${failed} demo run(s) did not finish; see their logs in the Runs page.`);
-        return 1;
+/**
+ * A command whose usage is generated from the very option table it parses, so the two cannot drift.
+ * With `trailing` (e.g. `-- <command...>`) only the arguments before the first `--` are options; the
+ * rest reaches the handler untouched.
+ */
+function command<const O extends Record<string, Option>>(def: {
+  name: string;
+  summary: string;
+  options: O;
+  trailing?: string;
+  run: (v: Values<O>, trailing: string[]) => Promise<number>;
+}): Command {
+  const opts = Object.entries(def.options);
+  const flag = (k: string, o: Option) => `--${k}${o.arg ? ` ${o.arg}` : ''}`;
+  const synopsis = [...opts.map(([k, o]) => `[${flag(k, o)}${o.multiple ? ' ...' : ''}]`), def.trailing ?? ''].filter(Boolean).join(' ');
+  const rows = [...opts.map(([k, o]) => [`${o.short ? `-${o.short}, ` : '    '}${flag(k, o)}`, o.help]), ['-h, --help', 'show this help']];
+  const width = Math.max(...rows.map(([a]) => a!.length)) + 2;
+  return {
+    name: def.name,
+    synopsis,
+    summary: def.summary,
+    details: `Options:\n${rows.map(([a, b]) => `  ${a!.padEnd(width)}${b}`).join('\n')}`,
+    run: (args) => {
+      const dash = def.trailing ? args.indexOf('--') : -1;
+      const [head, tail] = dash < 0 ? [args, []] : [args.slice(0, dash), args.slice(dash + 1)];
+      let values;
+      try {
+        values = parseArgs({ args: head, options: def.options, allowPositionals: false, strict: true }).values;
+      } catch (e) {
+        throw new UsageError((e as Error).message);
       }
-    }
-  } finally {
-    await served.close();
-  }
-  return 0;
+      return def.run(values as Values<O>, tail);
+    },
+  };
 }
 
-async function runCommand(args: string[]): Promise<number> {
-  const dash = args.indexOf('--');
-  if (dash < 0 || dash === args.length - 1) throw new UsageError('mldesk run: give the command after `--`, e.g. mldesk run -- python train.py');
-  const v = parse(args.slice(0, dash), {
-    experiment: { type: 'string', short: 'e' },
-    project: { type: 'string' },
-    name: { type: 'string', short: 'n' },
-    param: { type: 'string', short: 'p', multiple: true },
-    'data-dir': { type: 'string' },
-    'no-system-metrics': { type: 'boolean' },
-    validate: { type: 'string' },
-  });
-  const command = args.slice(dash + 1);
-  const params: Record<string, string> = {};
-  for (const p of (v.param as string[] | undefined) ?? []) {
-    const eq = p.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--param must be key=value (got "${p}")`);
-    params[p.slice(0, eq)] = p.slice(eq + 1);
-  }
-  const dataDir = v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir();
-  const served = await startServer({
-    dataDir,
-    port: 0,
-    uiDir: null,
-    engineHost: 'web',
-    launcher: { echo: true, sampleMs: v['no-system-metrics'] ? 0 : 1000 },
-  });
-  const engine = served.engine;
-  try {
-    const cwd = v.project ? resolveUserPath(v.project as string) : process.cwd();
-    const listed = (await engine.projects.list()).find((p) => p.path === cwd);
-    const launched = await engine.launcher.start({
-      command,
-      cwd,
-      projectId: listed?.id,
-      experimentName: (v.experiment as string | undefined) ?? listed?.name ?? (v.project ? path.basename(cwd) : undefined),
-      name: v.name as string | undefined,
-      params,
-      env: {},
-      validate: v.validate as string | undefined,
+const dataDirOption = { type: 'string', arg: 'DIR', help: 'data dir (default: MLDESK_DATA_DIR, else ~/.mldesk)' } as const;
+
+const serve = command({
+  name: 'serve',
+  summary: 'Web UI + API + MLflow-compatible tracking server. Binds 127.0.0.1 by default;\na non-loopback --host needs --token (or MLDESK_TOKEN).',
+  options: {
+    port: { type: 'string', short: 'p', arg: 'N', help: 'port (default: MLDESK_PORT, else 5000; 0 picks a free one)' },
+    host: { type: 'string', arg: 'H', help: 'interface to listen on (default: 127.0.0.1)' },
+    'data-dir': dataDirOption,
+    token: { type: 'string', arg: 'T', help: 'require `Authorization: Bearer T` on every request (default: MLDESK_TOKEN)' },
+  },
+  async run(v) {
+    const port = portSchema.safeParse(v.port ?? process.env.MLDESK_PORT ?? '5000');
+    if (!port.success) throw new UsageError(`--port must be an integer 0–65535 (got "${v.port}")`);
+    const host = v.host ?? '127.0.0.1';
+    const token = v.token ?? process.env.MLDESK_TOKEN ?? undefined;
+    const dataDir = v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir();
+    const served = await startServer({ dataDir, host, port: port.data, token });
+    const shown = token ? `${served.url}/?token=${encodeURIComponent(token)}` : `${served.url}/`;
+    console.log(`mldesk ${VERSION} serving at ${shown}`);
+    console.log(`  data dir:     ${dataDir}`);
+    console.log(`  tracking URI: MLFLOW_TRACKING_URI=${served.url}`);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
     });
-    console.error(`mldesk: run ${launched.runId} (experiment ${launched.experimentId}) started, pid ${launched.pid}`);
-    const stop = () => void engine.launcher.stop(launched.runId);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    await engine.launcher.wait(launched.runId);
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    const row = engine.tracking.runs.row(launched.runId);
-    const secs = ((row.end_time ?? Date.now()) - (row.start_time ?? Date.now())) / 1000;
-    console.error(`mldesk: run ${launched.runId} ${row.status} in ${secs.toFixed(1)} s`);
-    const exitTag = engine.tracking.runs.get(launched.runId).data.tags.find((t) => t.key === 'mldesk.exit_code');
-    return row.status === 'FINISHED' ? 0 : row.status === 'KILLED' ? 130 : Number(exitTag?.value ?? 1) || 1;
-  } finally {
     await served.close();
-  }
+    return 0;
+  },
+});
+
+const demo = command({
+  name: 'demo',
+  summary: `Create the credit-risk demo project, add it to the project list and train ${DEMO_RUNS.length} runs.`,
+  options: {
+    dir: { type: 'string', arg: 'DIR', help: 'where to create the project (default: under the data dir)' },
+    'data-dir': dataDirOption,
+    'no-runs': { type: 'boolean', help: 'create the project only, train nothing' },
+  },
+  async run(v) {
+    const dataDir = v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir();
+    // An ephemeral loopback tracking server for the demo trainings to log to.
+    const served = await startServer({ dataDir, port: 0, uiDir: null, engineHost: 'web', launcher: { sampleMs: 1000 } });
+    try {
+      const started = Date.now();
+      const project = await createDemoProject(served.engine, v.dir);
+      console.log(`Demo project ready: ${project.path} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      console.log(`  commit ${project.git?.lastCommit?.oid.slice(0, 8) ?? '—'} on ${project.git?.branch ?? '—'}`);
+      if (!v['no-runs']) {
+        console.log(`Training ${DEMO_RUNS.length} demo runs into experiment "${DEMO_EXPERIMENT}"…`);
+        let failed = 0;
+        await seedDemoRuns(served.engine, project.id, (name, status) => {
+          if (status !== 'FINISHED') failed++;
+          console.log(`  ${status.padEnd(8)} ${name}`);
+        });
+        if (failed) {
+          console.error(`mldesk: ${failed} demo run(s) did not finish; see their logs in the Runs page.`);
+          return 1;
+        }
+      }
+    } finally {
+      await served.close();
+    }
+    return 0;
+  },
+});
+
+const run = command({
+  name: 'run',
+  summary:
+    'Run a command as a tracked run: MLFLOW_TRACKING_URI / MLFLOW_RUN_ID / MLFLOW_EXPERIMENT_ID are set,\n' +
+    'output is captured as artifacts, CPU/RSS (and GPU) are logged as system/* metrics.\n' +
+    'Everything after `--` is the command, passed as is (its own --help included).',
+  options: {
+    experiment: { type: 'string', short: 'e', arg: 'NAME', help: "experiment (default: the project's name)" },
+    project: { type: 'string', arg: 'DIR', help: 'working folder (default: the current one)' },
+    name: { type: 'string', short: 'n', arg: 'N', help: 'run name' },
+    param: { type: 'string', short: 'p', multiple: true, arg: 'k=v', help: 'log a param (repeatable)' },
+    validate: { type: 'string', arg: 'FILE', help: "refuse to start when FILE fails its expectations (mldesk data validate)" },
+    'data-dir': dataDirOption,
+    'no-system-metrics': { type: 'boolean', help: 'do not sample CPU/RSS/GPU' },
+  },
+  trailing: '-- <command...>',
+  async run(v, command) {
+    if (!command.length) throw new UsageError('give the command after `--`, e.g. mldesk run -- python train.py');
+    const params: Record<string, string> = {};
+    for (const p of v.param ?? []) {
+      const eq = p.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--param must be key=value (got "${p}")`);
+      params[p.slice(0, eq)] = p.slice(eq + 1);
+    }
+    const dataDir = v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir();
+    const served = await startServer({
+      dataDir,
+      port: 0,
+      uiDir: null,
+      engineHost: 'web',
+      launcher: { echo: true, sampleMs: v['no-system-metrics'] ? 0 : 1000 },
+    });
+    const engine = served.engine;
+    try {
+      const cwd = v.project ? resolveUserPath(v.project) : process.cwd();
+      const listed = (await engine.projects.list()).find((p) => p.path === cwd);
+      const launched = await engine.launcher.start({
+        command,
+        cwd,
+        projectId: listed?.id,
+        experimentName: v.experiment ?? listed?.name ?? (v.project ? path.basename(cwd) : undefined),
+        name: v.name,
+        params,
+        env: {},
+        validate: v.validate,
+      });
+      console.error(`mldesk: run ${launched.runId} (experiment ${launched.experimentId}) started, pid ${launched.pid}`);
+      const stop = () => void engine.launcher.stop(launched.runId);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await engine.launcher.wait(launched.runId);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      const row = engine.tracking.runs.row(launched.runId);
+      const secs = ((row.end_time ?? Date.now()) - (row.start_time ?? Date.now())) / 1000;
+      console.error(`mldesk: run ${launched.runId} ${row.status} in ${secs.toFixed(1)} s`);
+      const exitTag = engine.tracking.runs.get(launched.runId).data.tags.find((t) => t.key === 'mldesk.exit_code');
+      return row.status === 'FINISHED' ? 0 : row.status === 'KILLED' ? 130 : Number(exitTag?.value ?? 1) || 1;
+    } finally {
+      await served.close();
+    }
+  },
+});
+
+/** `mldesk data`: options are parsed in dataCli.ts, next to DATA_SUBCOMMANDS (its usage). */
+const data: Command = {
+  name: 'data',
+  synopsis: '<subcommand> ...',
+  summary: 'Version datasets in git projects; profile, diff and validate them.',
+  details: `Subcommands:\n${DATA_USAGE}\n\nEach also takes --data-dir DIR (where profiles are cached). \`mldesk data <subcommand> --help\` shows one.`,
+  subcommands: DATA_SUBCOMMANDS,
+  run: dataCommand,
+};
+
+const version = command({
+  name: 'version',
+  summary: 'Print the version (also --version, -v).',
+  options: {},
+  async run() {
+    console.log(VERSION);
+    return 0;
+  },
+});
+
+const help: Command = {
+  name: 'help',
+  synopsis: '[command [subcommand]]',
+  summary: 'This help, or the usage and options of one command (also `mldesk <command> --help`).',
+  async run(topic) {
+    console.log(helpText(topic[0] === '--help' || topic[0] === '-h' ? ['help'] : topic));
+    return 0;
+  },
+};
+
+const COMMANDS: readonly Command[] = [serve, demo, run, data, version, help];
+
+function generalUsage(): string {
+  const lines = COMMANDS.map((c) =>
+    c.subcommands ? DATA_USAGE : `  mldesk ${c.name}${c.synopsis ? ` ${c.synopsis}` : ''}\n${c.summary.replace(/^/gm, '      ')}`,
+  );
+  return `mldesk ${VERSION} — local-first ML workbench
+
+Usage:
+${lines.join('\n')}
+
+\`mldesk <command> --help\` (or \`mldesk help <command>\`) shows a command's options.
+Data dir: --data-dir, else MLDESK_DATA_DIR, else ~/.mldesk`;
+}
+
+const synopsisOf = (c: Command) => `Usage: mldesk ${c.name}${c.synopsis ? ` ${c.synopsis}` : ''}`;
+
+/** `mldesk help [command [subcommand]]`; unknown topics are usage errors (exit 2). */
+function helpText(topic: string[]): string {
+  const [name, sub, ...extra] = topic;
+  if (name === undefined) return generalUsage();
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) throw new UsageError(`mldesk help: unknown command "${name}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
+  if (sub === undefined) return `${synopsisOf(cmd)}\n\n${cmd.summary}${cmd.details ? `\n\n${cmd.details}` : ''}`;
+  if (!cmd.subcommands) throw new UsageError(`mldesk help: mldesk ${name} has no subcommands`);
+  const s = cmd.subcommands.find((x) => x.name === sub);
+  if (!s) throw new UsageError(`mldesk help: unknown subcommand "${name} ${sub}" (${name} subcommands: ${cmd.subcommands.map((x) => x.name).join(', ')})`);
+  if (extra.length) throw new UsageError(`mldesk help: too many arguments (${extra.join(' ')})`);
+  return `Usage: mldesk ${name} ${s.name} ${s.synopsis}\n\n${s.summary}`;
+}
+
+/** `--help` / `-h` among a command's own arguments: those before `--` (after it they belong to the user's command). */
+function asksForHelp(args: string[]): boolean {
+  const dash = args.indexOf('--');
+  return (dash < 0 ? args : args.slice(0, dash)).some((a) => a === '--help' || a === '-h');
+}
+
+/** What follows a usage error's message: the usage of what was being run. */
+function usageAfterError(cmd: Command | undefined, topic: string[]): string {
+  if (!cmd) return generalUsage();
+  if (cmd === help) return '`mldesk help` lists the commands.';
+  const usage = topic.length > 1 ? helpText(topic).split('\n')[0]! : cmd.details && cmd.subcommands ? `${synopsisOf(cmd)}\n\n${cmd.details}` : synopsisOf(cmd);
+  return `${usage}\n\`mldesk help ${topic.join(' ')}\` for details.`;
 }
 
 /** Entry used by bin/mldesk.js; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
+  const [first, ...rest] = argv;
+  let cmd: Command | undefined;
+  let topic: string[] = [];
   try {
-    switch (cmd) {
-      case 'serve':
-        return await serve(rest);
-      case 'demo':
-        return await demo(rest);
-      case 'run':
-        return await runCommand(rest);
-      case 'data':
-        return await dataCommand(rest);
-      case 'version':
-      case '--version':
-      case '-v':
-        console.log(VERSION);
-        return 0;
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        console.log(USAGE);
-        return 0;
-      default:
-        throw new UsageError(`Unknown command "${cmd}"`);
+    if (first === undefined) return await help.run([]);
+    if (first === '--version' || first === '-v') return await version.run([]);
+    cmd = COMMANDS.find((c) => c.name === (first === '--help' || first === '-h' ? 'help' : first));
+    if (!cmd) throw new UsageError(`Unknown command "${first}"`);
+    const sub = cmd.subcommands?.find((s) => s.name === rest[0]);
+    topic = sub ? [cmd.name, sub.name] : [cmd.name];
+    if (cmd.subcommands && rest.length === 0) throw new UsageError(`mldesk ${cmd.name}: missing subcommand`);
+    if (cmd !== help && asksForHelp(rest)) {
+      if (cmd.subcommands && !sub && rest[0] && !rest[0].startsWith('-')) throw new UsageError(`mldesk ${cmd.name}: unknown subcommand "${rest[0]}"`);
+      console.log(helpText(topic));
+      return 0;
     }
+    return await cmd.run(rest);
   } catch (e) {
     if (e instanceof UsageError || e instanceof DataUsageError) {
-      console.error(`mldesk: ${e.message}\n\n${USAGE}`);
+      const msg = e.message.startsWith('mldesk') ? e.message : `mldesk: ${e.message}`;
+      console.error(`${msg}\n\n${usageAfterError(cmd, topic)}`);
       return 2;
     }
     if (e instanceof MldeskError) {

@@ -11,13 +11,18 @@ import { MldeskError } from '../../shared/contract/errors';
 import type { DataFormat } from '../core/data/source';
 import { warmScanWorkers } from '../core/data/scanDiff';
 
-export const DATA_USAGE = `  mldesk data add <file> [--project DIR]            snapshot into .mldesk/cache and commit a pointer file
-  mldesk data versions <file> [--project DIR]       versions (git history of the pointer)
-  mldesk data checkout <file> --version <commit>    restore a version into the working tree
-  mldesk data profile <file[@commit]> [--json]      per-column statistics
-  mldesk data diff <a[@commit]> <b[@commit]> [--key col[,col]] [--json] [--limit N] [--engine auto|scan|duckdb]
-  mldesk data expect <file> [--commit]              infer expectations → <file>${EXPECTATIONS_SUFFIX}
-  mldesk data validate <file> [--reference <file> | --expectations <file>] [--json]   exit 1 when a check fails`;
+/** `mldesk data <sub>`: what `mldesk help`, `mldesk data --help` and `mldesk data <sub> --help` print. */
+export const DATA_SUBCOMMANDS: readonly { name: string; synopsis: string; summary: string }[] = [
+  { name: 'add', synopsis: '<file> [--project DIR]', summary: 'snapshot into .mldesk/cache and commit a pointer file' },
+  { name: 'versions', synopsis: '<file> [--project DIR] [--json]', summary: 'versions (git history of the pointer)' },
+  { name: 'checkout', synopsis: '<file> --version <commit> [--project DIR]', summary: 'restore a version into the working tree' },
+  { name: 'profile', synopsis: '<file[@commit]> [--json]', summary: 'per-column statistics' },
+  { name: 'diff', synopsis: '<a[@commit]> <b[@commit]> [--key col[,col]] [--json] [--limit N] [--engine auto|scan|duckdb]', summary: 'schema, row and cell changes between two files or versions' },
+  { name: 'expect', synopsis: '<file> [--commit] [--project DIR]', summary: `infer expectations → <file>${EXPECTATIONS_SUFFIX}` },
+  { name: 'validate', synopsis: '<file> [--reference <file> | --expectations <file>] [--json]', summary: 'check a file; exit 1 when a check fails' },
+];
+
+export const DATA_USAGE = DATA_SUBCOMMANDS.map(({ name, synopsis, summary }) => `  mldesk data ${name} ${synopsis}\n      ${summary}`).join('\n');
 
 export class DataUsageError extends Error {}
 
