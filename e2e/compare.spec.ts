@@ -1,17 +1,11 @@
 import { expect, test, type Page } from '@playwright/test';
-import { cli, startServe, type ServeProcess } from './server';
+import { useDemoServer } from './server';
 
-let server: ServeProcess;
-test.beforeAll(async () => {
-  test.setTimeout(240_000);
-  server = await startServe([], {}, ({ home, dataDir }) => cli(['demo', '--data-dir', dataDir], { HOME: home }));
-});
-test.afterAll(async () => {
-  await server?.stop();
-});
+// Six real demo trainings logged through the launcher into the same data dir the server then opens.
+const demoServer = useDemoServer(test);
 
 async function rpc<T>(name: string, input: unknown): Promise<T> {
-  const r = await fetch(`${server.url}/rpc/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+  const r = await fetch(`${demoServer().url}/rpc/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
   if (!r.ok) throw new Error(`${name}: ${r.status} ${await r.text()}`);
   return (await r.json()) as T;
 }
@@ -24,7 +18,7 @@ async function demoRuns(): Promise<{ exp: string; byName: Record<string, string>
 const chart = (page: Page, key: string) => page.locator(`[data-testid="compare-chart"][data-metric-key="${key}"]`);
 
 test('select 3 demo runs → compare: three series per metric; "differences only" hides equal params', async ({ page }) => {
-  await page.goto(`${server.url}/#/runs`);
+  await page.goto(`${demoServer().url}/#/runs`);
   await page.locator('[data-testid="experiment-item"][data-experiment-name="credit-risk"]').click();
   for (const name of ['logreg-lr0.1', 'logreg-lr0.05', 'gbt-60x2']) {
     await page.locator(`[data-testid="run-row"][data-run-name="${name}"] [data-testid="run-select"]`).check();
@@ -47,7 +41,7 @@ test('select 3 demo runs → compare: three series per metric; "differences only
 test('group by a param → one mean line with a band per group', async ({ page }) => {
   const { exp, byName } = await demoRuns();
   const ids = Object.values(byName).join(',');
-  await page.goto(`${server.url}/#/compare?exp=${exp}&runs=${ids}&keys=val_auc&group=params.model&band=minmax`);
+  await page.goto(`${demoServer().url}/#/compare?exp=${exp}&runs=${ids}&keys=val_auc&group=params.model&band=minmax`);
   await expect(chart(page, 'val_auc')).toBeVisible();
   await expect(chart(page, 'val_auc').getByTestId('compare-group-line')).toHaveCount(2);
   const groups = await chart(page, 'val_auc').getByTestId('compare-group-line').evaluateAll((els) => els.map((e) => e.getAttribute('data-group')).sort());
@@ -62,7 +56,7 @@ test('a run logging a point every 200 ms streams into the open chart without a r
     "body:JSON.stringify({run_id:id,key:'live_loss',value:1/(i+1),timestamp:Date.now(),step:i})});await new Promise(r=>setTimeout(r,200))}";
   const run = await rpc<{ runId: string }>('launcher.start', { command: [process.execPath, '--input-type=module', '-e', script], experimentName: 'credit-risk', name: 'live-stream' });
   try {
-    await page.goto(`${server.url}/#/compare?exp=${exp}&runs=${run.runId}&keys=live_loss`);
+    await page.goto(`${demoServer().url}/#/compare?exp=${exp}&runs=${run.runId}&keys=live_loss`);
     const c = chart(page, 'live_loss');
     await expect(c).toBeVisible();
     await expect.poll(async () => Number(await c.getAttribute('data-points')), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);

@@ -1,7 +1,7 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cli, startServe, type ServeProcess } from './server';
+import { cli, startServe, useDemoServer, type ServeProcess } from './server';
 
 let server: ServeProcess;
 let demo: string;
@@ -176,18 +176,11 @@ test('the diff CSV holds every row matching the filters, across pages', async ({
 });
 
 test.describe('the demo on first open', () => {
-  let fresh: ServeProcess;
-  test.beforeAll(async () => {
-    test.setTimeout(180_000);
-    // Exactly what a user runs: `mldesk demo` (with its trainings), then the UI on the same data dir.
-    fresh = await startServe([], {}, ({ home, dataDir }) => cli(['demo', '--data-dir', dataDir], { HOME: home }));
-  });
-  test.afterAll(async () => {
-    await fresh?.stop();
-  });
+  // Exactly what a user runs: `mldesk demo` (with its trainings), then the UI on the same data dir.
+  const demoServer = useDemoServer(test);
 
   test('the Data page lists the versioned datasets, diffs train.csv v1 → v2, and production.csv fails validation', async ({ page }) => {
-    await page.goto(`${fresh.url}/#/data`);
+    await page.goto(`${demoServer().url}/#/data`);
     await expect(page.locator('[data-testid="dataset-item"][data-path="data/train.csv"]')).toBeVisible();
     await expect(page.locator('[data-testid="dataset-item"][data-path="data/production.csv"]')).toBeVisible();
     await expect(page.getByTestId('datasets-empty')).toHaveCount(0);
@@ -224,7 +217,7 @@ test.describe('the demo on first open', () => {
     await expect(page.locator('[data-testid="validation-check"][data-passed="false"][data-column="income"]').first()).toBeVisible();
 
     // Lineage: a demo run links its train.csv input to the current version.
-    await page.goto(`${fresh.url}/#/runs`);
+    await page.goto(`${demoServer().url}/#/runs`);
     await page.locator('[data-testid="experiment-item"][data-experiment-name="credit-risk"]').click();
     await page.locator('[data-testid="run-row"][data-run-name="logreg-lr0.1"]').click();
     const link = page.locator('[data-testid="run-datasets"] [data-testid="dataset-item"][data-name="data/train.csv"] [data-testid="dataset-version-link"]');

@@ -1,18 +1,11 @@
 import { expect, test, type Page } from '@playwright/test';
-import { cli, startServe, type ServeProcess } from './server';
+import { useDemoServer } from './server';
 
-let server: ServeProcess;
-test.beforeAll(async () => {
-  test.setTimeout(240_000);
-  // Six real demo trainings logged through the launcher into the same data dir the server then opens.
-  server = await startServe([], {}, ({ home, dataDir }) => cli(['demo', '--data-dir', dataDir], { HOME: home }));
-});
-test.afterAll(async () => {
-  await server?.stop();
-});
+// Six real demo trainings logged through the launcher into the same data dir the server then opens.
+const demoServer = useDemoServer(test);
 
 async function openExperiment(page: Page, name: string) {
-  await page.goto(`${server.url}/#/runs`);
+  await page.goto(`${demoServer().url}/#/runs`);
   await page.locator(`[data-testid="experiment-item"][data-experiment-name="${name}"]`).click();
   await expect(page.getByTestId('runs-table')).toBeVisible();
 }

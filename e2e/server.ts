@@ -67,3 +67,19 @@ export function cli(args: string[], env: NodeJS.ProcessEnv = {}): string {
   if (r.status !== 0) throw new Error(`mldesk ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
+
+/**
+ * A server on a data dir where `mldesk demo` (with its six trainings) has run first — exactly what a user does.
+ * Registers its own beforeAll/afterAll; the returned getter gives the running server.
+ */
+export function useDemoServer(test: { beforeAll: (fn: () => Promise<void>) => void; afterAll: (fn: () => Promise<void>) => void; setTimeout: (ms: number) => void }): () => ServeProcess {
+  let server: ServeProcess | undefined;
+  test.beforeAll(async () => {
+    test.setTimeout(240_000);
+    server = await startServe([], {}, ({ home, dataDir }) => cli(['demo', '--data-dir', dataDir], { HOME: home }));
+  });
+  test.afterAll(async () => {
+    await server?.stop();
+  });
+  return () => server!;
+}
