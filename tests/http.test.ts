@@ -41,7 +41,7 @@ describe('contract over HTTP', () => {
     expect(extra.body.message).toMatch(/bogus/);
   });
 
-  it('unknown method → 404 NOT_FOUND; malformed JSON → 400; wrong verb → 405; non-JSON content type → 400', async () => {
+  it('unknown method → 404 NOT_FOUND; malformed JSON → 400; wrong verb → 405; non-JSON content type → 415', async () => {
     const r = await post(s.url, '/rpc/projects.nope', {});
     expect(r.status).toBe(404);
     expect(r.body).toMatchObject({ code: 'NOT_FOUND' });
@@ -51,7 +51,7 @@ describe('contract over HTTP', () => {
     expect(bad.body.message).toMatch(/Malformed JSON/);
     expect((await fetch(`${s.url}/rpc/app.info`)).status).toBe(405);
     const form = await fetch(`${s.url}/rpc/app.ping`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"value":"x"}' });
-    expect(form.status).toBe(400);
+    expect(form.status).toBe(415);
   });
 
   it('oversized bodies are refused with 413 and the server keeps serving', async () => {

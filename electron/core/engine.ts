@@ -1,4 +1,4 @@
-import { contract, lookupMethod, MldeskError, toErrorShape, zodToError, type ErrorShape, type Feature, type MethodName, type Output, type ParsedInput } from '../../shared/contract';
+import { contract, lookupMethod, MldeskError, roleAllows, toErrorShape, zodToError, type ErrorShape, type Feature, type MethodName, type Output, type ParsedInput } from '../../shared/contract';
 import type { Envelope } from '../../shared/contract/bridge';
 import { EventBus } from './events';
 import { openStore } from './store';
@@ -16,6 +16,8 @@ import { compareHandlers } from './tracking/compare';
 import { SavedViews } from './tracking/views';
 import { DataService } from './data';
 import { dataHandlers } from './data/handlers';
+import { Users } from './users';
+import { callerIs, currentPrincipal } from './principal';
 
 export type Handlers = {
   [N in MethodName]: (input: ParsedInput<N>) => Promise<Output<N>> | Output<N>;
@@ -38,6 +40,7 @@ export class Engine {
   readonly lod: LodCache;
   readonly views: SavedViews;
   readonly data: DataService;
+  readonly users: Users;
   readonly handlers: Handlers;
 
   constructor(opts: EngineOptions) {
@@ -51,8 +54,11 @@ export class Engine {
       host: opts.host,
       version: VERSION,
       trackingUri: null,
-      audit: (action, subject = null, detail) =>
-        audit.run(Date.now(), opts.host, action, subject, detail === undefined ? null : JSON.stringify(detail)),
+      // The actor is the calling user on a team server; the local owner is recorded as the host kind.
+      audit: (action, subject = null, detail) => {
+        const who = currentPrincipal();
+        audit.run(Date.now(), who.role === 'owner' ? opts.host : who.name, action, subject, detail === undefined ? null : JSON.stringify(detail));
+      },
     };
     this.projects = new ProjectsService(this.ctx);
     this.tracking = new Tracking(this.ctx);
@@ -63,13 +69,14 @@ export class Engine {
     this.data = new DataService(this.ctx, this.projects);
     this.launcher = new Launcher(this.ctx, this.tracking, this.projects, opts.launcher);
     this.launcher.data = this.data;
+    this.users = new Users(this.ctx);
     const ctx = this.ctx;
     this.handlers = {
       'app.info': () => ({
         name: 'mldesk' as const,
         version: ctx.version,
         host: ctx.host,
-        dataDir: ctx.dataDir,
+        dataDir: callerIs('owner') ? ctx.dataDir : '',
         schemaVersion: ctx.store.schemaVersion,
         trackingUri: ctx.trackingUri,
         platform: process.platform,
@@ -91,6 +98,10 @@ export class Engine {
       'launcher.stop': ({ runId }) => this.launcher.stop(runId),
       'launcher.list': () => this.launcher.list(),
       'launcher.tail': ({ runId, maxLines }) => this.launcher.tail(runId, maxLines),
+      'users.list': () => this.users.list(),
+      'users.add': ({ name, role }) => this.users.add(name, role),
+      'users.revoke': ({ name }) => (this.users.revoke(name), { ok: true as const }),
+      'users.whoami': () => currentPrincipal(),
     };
   }
 
@@ -115,6 +126,12 @@ export class Engine {
   async invoke(name: string, rawInput: unknown): Promise<unknown> {
     const def = lookupMethod(name);
     if (!def) throw new MldeskError('NOT_FOUND', `Unknown method "${name}"`);
+    // The one role check for IPC and HTTP alike: each method declares its least role in the contract.
+    const who = currentPrincipal();
+    if (!roleAllows(who.role, def.role)) {
+      this.ctx.audit('denied', name, { role: who.role, needs: def.role });
+      throw new MldeskError('FORBIDDEN', `${name} needs the ${def.role} role; ${who.name} is a ${who.role}`);
+    }
     const parsed = def.input.safeParse(rawInput ?? {});
     if (!parsed.success) throw zodToError(parsed.error, `Invalid input for ${name}`);
     const handler = this.handlers[name as MethodName] as (i: unknown) => unknown;

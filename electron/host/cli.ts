@@ -5,6 +5,7 @@ import { VERSION } from '../core/version';
 import { createDemoProject, DEMO_EXPERIMENT, DEMO_RUNS, seedDemoRuns } from '../core/projects/demo';
 import path from 'node:path';
 import { DATA_SUBCOMMANDS, DATA_USAGE, DataUsageError, dataCommand } from './dataCli';
+import { USERS_SUBCOMMANDS, USERS_USAGE, usersCommand } from './usersCli';
 import { startServer } from './serve';
 import { MldeskError } from '../../shared/contract/errors';
 
@@ -207,6 +208,16 @@ const data: Command = {
   run: dataCommand,
 };
 
+/** `mldesk users`: team-server users and roles (usersCli.ts). */
+const users: Command = {
+  name: 'users',
+  synopsis: '<subcommand> ...',
+  summary: 'Team-server users: each has a role (viewer, member, admin) and its own token.',
+  details: `Subcommands:\n${USERS_USAGE}`,
+  subcommands: USERS_SUBCOMMANDS,
+  run: usersCommand,
+};
+
 const version = command({
   name: 'version',
   summary: 'Print the version (also --version, -v).',
@@ -227,7 +238,7 @@ const help: Command = {
   },
 };
 
-const COMMANDS: readonly Command[] = [serve, demo, run, data, version, help];
+const COMMANDS: readonly Command[] = [serve, demo, run, data, users, version, help];
 
 function generalUsage(): string {
   const lines = COMMANDS.map((c) =>

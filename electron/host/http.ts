@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { HTTP_EVENTS_PATH, HTTP_RPC_PREFIX } from '../../shared/contract/bridge';
 import { errorCodes, isTopic, MldeskError, type TopicName } from '../../shared/contract';
 import type { Engine } from '../core/engine';
-import { hostHeaderAllowed, isLoopbackHost, requestToken, TOKEN_COOKIE, tokenMatches } from './auth';
+import { hostHeaderAllowed, isLoopbackHost, MalformedCookie, requestToken, sameOriginRequest, TOKEN_COOKIE, tokenMatches } from './auth';
+import { OWNER, type Principal } from '../../shared/contract/roles';
+import { runAs } from '../core/principal';
 import { BodyTooLarge, readBody, sendError, sendJson } from './respond';
 import { serveStatic } from './static';
 
@@ -21,13 +23,13 @@ export interface HttpHostOptions {
   rpcBodyLimit?: number;
 }
 
-/** A server reachable from the network must demand a token. */
-export function assertBindAllowed(host: string, token: string | undefined): void {
-  if (!isLoopbackHost(host) && !token) {
+/** A server reachable from the network must demand a token: the single admin --token, or users' tokens. */
+export function assertBindAllowed(host: string, token: string | undefined, hasUsers = false): void {
+  if (!isLoopbackHost(host) && !token && !hasUsers) {
     throw new MldeskError(
       'FAILED_PRECONDITION',
       `Refusing to listen on ${host} without a token: anyone on the network could read and change your runs. ` +
-        'Pass --token <secret> (or set MLDESK_TOKEN), or bind 127.0.0.1.',
+        'Add users (mldesk users add <name> --role viewer|member|admin) or pass --token <secret> (or set MLDESK_TOKEN), or bind 127.0.0.1.',
     );
   }
 }
@@ -44,7 +46,7 @@ export class HttpHost {
   constructor(private readonly opts: HttpHostOptions) {
     this.host = opts.host ?? '127.0.0.1';
     this.loopback = isLoopbackHost(this.host);
-    assertBindAllowed(this.host, opts.token);
+    assertBindAllowed(this.host, opts.token, opts.engine.users.hasActive());
   }
 
   async listen(): Promise<{ url: string; port: number }> {
@@ -80,39 +82,82 @@ export class HttpHost {
     });
   }
 
-  private authorized(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
-    const token = this.opts.token;
-    if (!token) return true;
-    // Opening the printed URL (?token=…) once sets an HttpOnly cookie for the browser UI.
+  /** Tokens are needed when one is configured or the server is reachable from the network; otherwise the caller is the local owner. */
+  private get needsToken(): boolean {
+    return Boolean(this.opts.token) || !this.loopback;
+  }
+
+  /** The caller: the owner on a token-less loopback server, else whoever the bearer token (or cookie) belongs to. */
+  private principal(token: string | undefined): Principal | null {
+    if (!this.needsToken) return OWNER;
+    if (token === undefined || token === '') return null;
+    if (this.opts.token && tokenMatches(token, this.opts.token)) return { name: 'admin', role: 'admin' };
+    return this.opts.engine.users.authenticate(token);
+  }
+
+  /** Resolves the caller, or answers the request itself (login redirect, 401) and returns null. */
+  private authorize(req: IncomingMessage, res: ServerResponse, url: URL): Principal | null {
+    // Opening the printed URL (?token=…) once sets an HttpOnly cookie for the browser UI, then drops the token from the URL.
     const q = url.searchParams.get('token');
-    if (req.method === 'GET' && q !== null && tokenMatches(q, token)) {
+    if (this.needsToken && req.method === 'GET' && q !== null && this.principal(q)) {
       res.writeHead(302, {
-        location: url.pathname,
-        'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+        // Always a path on this server: "//evil.example/" would be a protocol-relative URL (open redirect).
+        location: `/${url.pathname.replace(/^[/\\]+/, '')}`,
+        'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(q)}; HttpOnly; SameSite=Strict; Path=/`,
       });
       res.end();
-      return false;
+      return null;
     }
-    if (tokenMatches(requestToken(req), token)) return true;
+    const who = this.principal(requestToken(req));
+    if (who) return who;
     res.setHeader('www-authenticate', 'Bearer realm="mldesk"');
     sendError(res, new MldeskError('UNAUTHORIZED', 'A token is required: send "Authorization: Bearer <token>" or open the URL mldesk printed.'));
-    return false;
+    return null;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return sendError(res, new MldeskError('INVALID_INPUT', 'Malformed URL'));
+    }
     if (!hostHeaderAllowed(req, this.loopback)) {
       sendError(res, new MldeskError('FORBIDDEN', `Host header "${req.headers.host}" is not allowed for a loopback server`));
       return;
     }
-    if (!this.authorized(req, res, url)) return;
+    // Cross-site requests: a page on another origin may send "simple" requests (no preflight) to a local server.
+    if (!sameOriginRequest(req)) {
+      req.resume();
+      return sendError(res, new MldeskError('FORBIDDEN', 'Cross-origin requests are refused: this server only answers its own pages and API clients'));
+    }
+    let who: Principal | null;
+    try {
+      who = this.authorize(req, res, url);
+    } catch (e) {
+      if (e instanceof MalformedCookie) return sendError(res, new MldeskError('INVALID_INPUT', e.message));
+      throw e;
+    }
+    if (!who) return;
+    await runAs(who, () => this.route(req, res, url));
+  }
 
+  private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
-    if (url.pathname.startsWith(HTTP_RPC_PREFIX)) return this.rpc(req, res, decodeURIComponent(url.pathname.slice(HTTP_RPC_PREFIX.length)));
+    if (url.pathname.startsWith(HTTP_RPC_PREFIX)) {
+      let name: string;
+      try {
+        name = decodeURIComponent(url.pathname.slice(HTTP_RPC_PREFIX.length));
+      } catch {
+        req.resume();
+        return sendError(res, new MldeskError('INVALID_INPUT', 'Malformed method name in the URL (bad percent-encoding)'));
+      }
+      return this.rpc(req, res, name);
+    }
     if (url.pathname === HTTP_EVENTS_PATH) return this.events(req, res, url);
     for (const adapter of this.opts.adapters ?? []) if (await adapter(req, res, url)) return;
     if (this.opts.uiDir) return serveStatic(this.opts.uiDir, req, res, url.pathname);
-    sendError(res, new MldeskError('NOT_FOUND', `No route for ${req.method} ${url.pathname}`));
+    sendError(res, new MldeskError('NOT_FOUND', `No route for ${req.method} ${url.pathname.slice(0, 200)}`));
   }
 
   private async rpc(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
@@ -124,7 +169,7 @@ export class HttpHost {
     const ctype = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (ctype !== 'application/json') {
       req.resume();
-      return sendError(res, new MldeskError('INVALID_INPUT', 'Content-Type must be application/json'));
+      return sendError(res, new MldeskError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json'));
     }
     let body: Buffer;
     try {

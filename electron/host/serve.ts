@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../core/engine';
 import type { LauncherOptions } from '../core/projects/launcher';
@@ -31,8 +32,8 @@ export function defaultUiDir(): string {
 
 /** Engine + HTTP host: what `mldesk serve` runs, and what the desktop app runs for MLflow clients. */
 export async function startServer(opts: ServeOptions): Promise<Served> {
-  // Validate the bind before touching the data dir.
-  assertBindAllowed(opts.host ?? '127.0.0.1', opts.token);
+  // Validate the bind before touching the data dir when the token alone settles it (users live in the data dir).
+  if (opts.token || !fs.existsSync(path.join(opts.dataDir, 'mldesk.sqlite'))) assertBindAllowed(opts.host ?? '127.0.0.1', opts.token);
   const engine = new Engine({ dataDir: opts.dataDir, host: opts.engineHost ?? 'web', launcher: opts.launcher });
   let httpHost: HttpHost;
   try {

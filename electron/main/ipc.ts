@@ -1,7 +1,8 @@
 import { BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import { methodNames, isTopic, MldeskError, type TopicName } from '../../shared/contract';
+import { methodNames, isTopic, MldeskError, OWNER, type TopicName } from '../../shared/contract';
 import { IPC_EVENT_CHANNEL, IPC_PICK_DIRECTORY_CHANNEL, IPC_SUBSCRIBE_CHANNEL, ipcChannel, type Envelope } from '../../shared/contract/bridge';
 import type { Engine } from '../core/engine';
+import { runAs } from '../core/principal';
 import { isAppUrl } from './security';
 
 /** Registers every contract method on ipcMain.handle; each call checks who sent it before validating input. */
@@ -14,7 +15,8 @@ export function registerIpc(engine: Engine, appUrl: string): () => void {
 
   const names = methodNames();
   for (const name of names) {
-    ipcMain.handle(ipcChannel(name), (event, input: unknown) => (trusted(event) ? engine.call(name, input) : refused()));
+    // The desktop user is the owner: Engine.call applies the contract's role check and path confinement as over HTTP.
+    ipcMain.handle(ipcChannel(name), (event, input: unknown) => (trusted(event) ? runAs(OWNER, () => engine.call(name, input)) : refused()));
   }
 
   ipcMain.handle(IPC_PICK_DIRECTORY_CHANNEL, async (event) => {

@@ -5,6 +5,7 @@ export const appInfo = z.object({
   name: z.literal('mldesk'),
   version: z.string(),
   host: z.enum(['electron', 'web']),
+  /** Absolute data dir: shown to the owner only (a team server does not reveal its file system). */
   dataDir: z.string(),
   schemaVersion: z.number().int(),
   trackingUri: z.string().nullable(),
@@ -13,8 +14,8 @@ export const appInfo = z.object({
 export type AppInfo = z.infer<typeof appInfo>;
 
 export const appMethods = {
-  info: method('Engine version, host kind, data dir and tracking URI.', z.object({}).strict().default({}), appInfo),
-  ping: method('Round-trip check; echoes a value.', z.object({ value: z.string().max(1000) }).strict(), z.object({ value: z.string(), at: z.number() })),
+  info: method('Engine version, host kind, data dir and tracking URI.', z.object({}).strict().default({}), appInfo, 'viewer'),
+  ping: method('Round-trip check; echoes a value.', z.object({ value: z.string().max(1000) }).strict(), z.object({ value: z.string(), at: z.number() }), 'viewer'),
 };
 
 export const appTopics = {

@@ -32,10 +32,12 @@ export const compareMethods = {
       })
       .strict(),
     z.object({ series: z.array(metricSeries), elapsedMs: z.number() }),
+    'viewer',
   ),
   metricKeys: method(
     'Metric keys logged by the given runs (union), with how many of the runs have each.',
     z.object({ runIds: z.array(runId).min(1).max(10_000) }).strict(),
     z.array(z.object({ key: z.string(), runs: z.number() })),
+    'viewer',
   ),
 };

@@ -107,24 +107,28 @@ export const dataMethods = {
     'Dataset pointers of a project (working tree) with their version count.',
     z.object({ projectId: z.string().min(8).max(64) }).strict(),
     z.array(pointer.extend({ versions: z.number(), hasExpectations: z.boolean() })),
+    'member',
   ),
-  versions: method('Versions of a dataset (git history of its pointer) with the runs that used each.', projectFile, z.array(datasetVersion)),
+  versions: method('Versions of a dataset (git history of its pointer) with the runs that used each.', projectFile, z.array(datasetVersion), 'member'),
   add: method(
     'Snapshot a file into the content-addressed cache and commit its pointer ("Add dataset").',
     projectFile,
     z.object({ pointer, pointerPath: z.string(), commit: z.string().nullable() }),
+    'admin',
   ),
-  checkout: method('Restore a version of a dataset into the working tree.', projectFile.extend({ version: z.string().regex(/^[0-9a-f]{4,40}$/) }), pointer),
+  checkout: method('Restore a version of a dataset into the working tree.', projectFile.extend({ version: z.string().regex(/^[0-9a-f]{4,40}$/) }), pointer, 'admin'),
   expectations: method(
     'The committed expectations of a dataset, or ones inferred from a reference version when none are committed.',
     projectFile.extend({ version: z.string().regex(/^[0-9a-f]{4,40}$/).optional() }),
     z.object({ expectations, committed: z.boolean() }),
+    'member',
   ),
-  saveExpectations: method('Commit edited expectations next to the dataset.', projectFile.extend({ expectations }), z.object({ commit: z.string() })),
+  saveExpectations: method('Commit edited expectations next to the dataset.', projectFile.extend({ expectations }), z.object({ commit: z.string() }), 'admin'),
   validate: method(
     'Validate a file or version against the dataset’s expectations (committed, or inferred from `reference`).',
     z.object({ target: fileRef, expectations: expectations.optional(), reference: fileRef.optional() }).strict(),
     validationReport,
+    'member',
   ),
   locate: method(
     'The project dataset version a run input refers to (name or source = its path, digest = a prefix of its sha256), if any.',
@@ -137,8 +141,9 @@ export const dataMethods = {
       })
       .strict(),
     z.object({ projectId: z.string(), path: z.string(), commit: z.string() }).nullable(),
+    'member',
   ),
-  profile: method('Profile of a data file (per-column stats, quantiles, histograms/top values), cached by content hash.', z.object({ ref: fileRef }).strict(), profile),
+  profile: method('Profile of a data file (per-column stats, quantiles, histograms/top values), cached by content hash.', z.object({ ref: fileRef }).strict(), profile, 'member'),
   diff: method(
     'Schema, row and stats diff of two files or versions; keyed (--key) or as row multisets.',
     z
@@ -153,5 +158,6 @@ export const dataMethods = {
       })
       .strict(),
     diffResult,
+    'member',
   ),
 };

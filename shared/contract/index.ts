@@ -6,6 +6,7 @@ import { launcherMethods, launcherTopics } from './launcher';
 import { compareMethods } from './compare';
 import { viewsMethods, viewsTopics } from './views';
 import { dataMethods } from './data';
+import { usersMethods } from './users';
 import type { MethodDef, TopicDef } from './define';
 
 /** The single source of truth: every method both hosts expose, grouped by feature. */
@@ -17,6 +18,7 @@ export const contract = {
   compare: compareMethods,
   views: viewsMethods,
   data: dataMethods,
+  users: usersMethods,
 } as const;
 
 export const topics = {
@@ -85,4 +87,6 @@ export * from './launcher';
 export * from './compare';
 export * from './views';
 export * from './data';
+export * from './users';
+export * from './roles';
 export { HTTP_RPC_PREFIX, HTTP_EVENTS_PATH } from './bridge';

@@ -33,13 +33,14 @@ export const launchedRun = z.object({
 export type LaunchedRun = z.infer<typeof launchedRun>;
 
 export const launcherMethods = {
-  start: method('Create a run and start a process tracked by it (MLFLOW_* env set, logs captured, system metrics sampled).', launchInput, launchedRun),
-  stop: method('Stop a launched run: kills the whole process tree; the run ends KILLED.', z.object({ runId }).strict(), z.object({ stopped: z.boolean() })),
-  list: method('Processes this engine launched that are still running.', z.object({}).strict().default({}), z.array(launchedRun)),
+  start: method('Create a run and start a process tracked by it (MLFLOW_* env set, logs captured, system metrics sampled).', launchInput, launchedRun, 'admin'),
+  stop: method('Stop a launched run: kills the whole process tree; the run ends KILLED.', z.object({ runId }).strict(), z.object({ stopped: z.boolean() }), 'admin'),
+  list: method('Processes this engine launched that are still running.', z.object({}).strict().default({}), z.array(launchedRun), 'viewer'),
   tail: method(
     'Last lines of a run’s output (live runs from memory, finished runs from the captured artifacts).',
     z.object({ runId, maxLines: z.number().int().min(1).max(10_000).default(500) }).strict(),
     z.object({ lines: z.array(logLine), running: z.boolean() }),
+    'viewer',
   ),
 };
 

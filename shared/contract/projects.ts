@@ -29,23 +29,26 @@ export const projectSummary = z.object({
 export type ProjectSummary = z.infer<typeof projectSummary>;
 
 export const projectsMethods = {
-  list: method('All projects with branch, last commit and dirty state.', z.object({}).strict().default({}), z.array(projectSummary)),
-  get: method('One project by id.', z.object({ id: projectId }).strict(), projectSummary),
+  list: method('All projects with branch, last commit and dirty state.', z.object({}).strict().default({}), z.array(projectSummary), 'viewer'),
+  get: method('One project by id.', z.object({ id: projectId }).strict(), projectSummary, 'viewer'),
   create: method(
     'Create a new project folder (must not exist or be empty), init git with a first commit.',
     z.object({ path: absPath, name: z.string().trim().min(1).max(200).optional() }).strict(),
     projectSummary,
+    'admin',
   ),
   open: method(
     'Add an existing folder; initialises git (and .gitignore) if it is not a repo yet.',
     z.object({ path: absPath, name: z.string().trim().min(1).max(200).optional() }).strict(),
     projectSummary,
+    'admin',
   ),
-  remove: method('Remove from the list. Never deletes files.', z.object({ id: projectId }).strict(), z.object({ removed: z.boolean() })),
+  remove: method('Remove from the list. Never deletes files.', z.object({ id: projectId }).strict(), z.object({ removed: z.boolean() }), 'admin'),
   createDemo: method(
     'Create the deterministic credit-risk demo project (data, drifted production batch, training script).',
     z.object({ path: absPath.optional() }).strict().default({}),
     projectSummary,
+    'admin',
   ),
 };
 

@@ -71,8 +71,9 @@ export const trackingMethods = {
     'Experiments with run counts (active first).',
     z.object({ viewType }).strict().default({ viewType: 'ACTIVE_ONLY' }),
     z.array(experiment.extend({ run_count: z.number(), running_count: z.number(), last_run_time: z.number().nullable() })),
+    'viewer',
   ),
-  createExperiment: method('Create an experiment by name.', z.object({ name: z.string().trim().min(1).max(500) }).strict(), experiment),
+  createExperiment: method('Create an experiment by name.', z.object({ name: z.string().trim().min(1).max(500) }).strict(), experiment, 'member'),
   searchRuns: method(
     'Runs of one or more experiments as table rows, with MLflow filter syntax and order_by.',
     z
@@ -86,27 +87,31 @@ export const trackingMethods = {
       })
       .strict(),
     z.object({ runs: z.array(runRow), nextPageToken: z.string().optional(), total: z.number() }),
+    'viewer',
   ),
-  getRun: method('One run with params, tags, latest metrics, inputs and outputs.', z.object({ runId }).strict(), run),
+  getRun: method('One run with params, tags, latest metrics, inputs and outputs.', z.object({ runId }).strict(), run, 'viewer'),
   metricHistory: method(
     'History of one metric of one run (packed arrays); downsampled to maxPoints when longer.',
     z.object({ runId, key: z.string().min(1).max(250), maxPoints: z.number().int().min(2).max(1_000_000).default(5000) }).strict(),
     z.object({ key: z.string(), steps: z.array(z.number()), timestamps: z.array(z.number()), values: z.array(z.number()), total: z.number() }),
+    'viewer',
   ),
-  listArtifacts: method('Files under a run artifact folder.', z.object({ runId, path: z.string().max(4096).default('') }).strict(), z.array(artifactFile)),
+  listArtifacts: method('Files under a run artifact folder.', z.object({ runId, path: z.string().max(4096).default('') }).strict(), z.array(artifactFile), 'viewer'),
   readArtifact: method(
     'Preview an artifact: text (utf-8, truncated) or base64 for images.',
     z.object({ runId, path: z.string().min(1).max(4096), maxBytes: z.number().int().min(1).max(5_000_000).default(512 * 1024) }).strict(),
     z.object({ path: z.string(), size: z.number(), kind: z.enum(['text', 'json', 'csv', 'image', 'binary']), mime: z.string(), text: z.string().optional(), base64: z.string().optional(), truncated: z.boolean() }),
+    'viewer',
   ),
   setTag: method(
     'Set a run tag (e.g. mldesk.starred, mldesk.note); same rules as MLflow set-tag.',
     z.object({ runId, key: z.string().min(1).max(250), value: z.string().max(8000) }).strict(),
     z.object({ ok: z.literal(true) }),
+    'member',
   ),
-  deleteTag: method('Delete a run tag.', z.object({ runId, key: z.string().min(1).max(250) }).strict(), z.object({ ok: z.literal(true) })),
-  deleteRun: method('Soft-delete a run (restorable).', z.object({ runId }).strict(), z.object({ ok: z.literal(true) })),
-  restoreRun: method('Restore a deleted run.', z.object({ runId }).strict(), z.object({ ok: z.literal(true) })),
+  deleteTag: method('Delete a run tag.', z.object({ runId, key: z.string().min(1).max(250) }).strict(), z.object({ ok: z.literal(true) }), 'member'),
+  deleteRun: method('Soft-delete a run (restorable).', z.object({ runId }).strict(), z.object({ ok: z.literal(true) }), 'member'),
+  restoreRun: method('Restore a deleted run.', z.object({ runId }).strict(), z.object({ ok: z.literal(true) }), 'member'),
 };
 
 export const trackingTopics = {

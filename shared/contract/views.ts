@@ -17,13 +17,14 @@ export type SavedView = z.infer<typeof savedView>;
 const experimentId = z.string().regex(/^\d{1,18}$/, 'not an experiment id');
 
 export const viewsMethods = {
-  list: method('Saved views of an experiment (newest first).', z.object({ experimentId }).strict(), z.array(savedView)),
+  list: method('Saved views of an experiment (newest first).', z.object({ experimentId }).strict(), z.array(savedView), 'viewer'),
   save: method(
     'Create or overwrite (same name) a saved view.',
     z.object({ experimentId, name: z.string().trim().min(1).max(200), state: viewState }).strict(),
     savedView,
+    'member',
   ),
-  delete: method('Delete a saved view.', z.object({ id: z.string().uuid() }).strict(), z.object({ deleted: z.boolean() })),
+  delete: method('Delete a saved view.', z.object({ id: z.string().uuid() }).strict(), z.object({ deleted: z.boolean() }), 'member'),
 };
 
 export const viewsTopics = {

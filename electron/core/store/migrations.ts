@@ -223,4 +223,17 @@ export const migrations: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 5,
+    name: 'team server: users with hashed tokens and a role',
+    sql: `
+      CREATE TABLE users (
+        name        TEXT PRIMARY KEY,
+        role        TEXT NOT NULL CHECK (role IN ('viewer', 'member', 'admin')),
+        token_hash  TEXT NOT NULL UNIQUE,
+        created_at  INTEGER NOT NULL,
+        revoked_at  INTEGER
+      );
+    `,
+  },
 ];

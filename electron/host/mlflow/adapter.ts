@@ -6,6 +6,8 @@ import { BodyTooLarge, readBody } from '../respond';
 import type { RouteAdapter } from '../http';
 import type { HttpMethod, MlflowRoute } from './router';
 import { jsonName, parseMessage, queryToDict } from './protoJson';
+import { roleAllows, type Role } from '../../../shared/contract/roles';
+import { currentPrincipal } from '../../core/principal';
 import { artifactProxy } from './artifactProxy';
 
 const PREFIXES = ['/api/2.0/mlflow/', '/ajax-api/2.0/mlflow/', '/api/2.0/preview/mlflow/', '/ajax-api/2.0/preview/mlflow/'];
@@ -105,6 +107,18 @@ async function readJsonObject(req: IncomingMessage, bodyLimit: number | undefine
   return parsed as Record<string, unknown>;
 }
 
+const isJson = (req: IncomingMessage) => (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+
+/** The route's role check (answers 403 PERMISSION_DENIED itself, audited). */
+function permitted(engine: Engine, need: Role, what: string, res: ServerResponse, req: IncomingMessage): boolean {
+  const who = currentPrincipal();
+  if (roleAllows(who.role, need)) return true;
+  req.resume();
+  engine.ctx.audit('denied', what, { role: who.role, needs: need });
+  sendMlflowJson(res, 403, { error_code: 'PERMISSION_DENIED', message: `${what} needs the ${need} role; ${who.name} is a ${who.role}` });
+  return false;
+}
+
 /** MLflow REST (/api/2.0/mlflow/… and /ajax-api/…) over the engine's services. */
 export function mlflowAdapter(engine: Engine, routes: MlflowRoute[]): RouteAdapter {
   const compiled: Compiled[] = routes.map((route) => ({ route, parts: route.path.split('/') }));
@@ -144,6 +158,7 @@ export function mlflowAdapter(engine: Engine, routes: MlflowRoute[]): RouteAdapt
     }
     const artifactPrefix = ARTIFACT_PREFIXES.find((x) => p.startsWith(x));
     if (artifactPrefix) {
+      if (!permitted(engine, req.method === 'GET' || req.method === 'HEAD' ? 'viewer' : 'member', `mlflow-artifacts ${req.method}`, res, req)) return true;
       await artifactProxy(engine, req, res, url, p.slice(artifactPrefix.length)).catch((e: unknown) => sendMlflowError(res, e));
       return true;
     }
@@ -160,6 +175,14 @@ export function mlflowAdapter(engine: Engine, routes: MlflowRoute[]): RouteAdapt
       });
       return true;
     }
+    if (!permitted(engine, hit.c.route.role, `mlflow ${method} ${hit.c.route.path}`, res, req)) return true;
+    // MLflow's server refuses bodies that are not JSON (it checks the Content-Type of POST/PUT); so do we for every
+    // body-carrying route: a cross-site form or text/plain post cannot set application/json without a preflight.
+    if ((method === 'POST' || method === 'PATCH') && !isJson(req)) {
+      req.resume();
+      sendMlflowJson(res, 415, { error_code: 'BAD_REQUEST', message: "Bad Request. Content-Type must be 'application/json'." });
+      return true;
+    }
     try {
       const msg = hit.c.route.message;
       // MLflow reads a GET's query string when it has one, and the JSON body otherwise.
@@ -174,6 +197,7 @@ export function mlflowAdapter(engine: Engine, routes: MlflowRoute[]): RouteAdapt
       }
       const body = parseMessage(msg, dict);
       const out = await hit.c.route.handler(body, { params: hit.params, query: url.searchParams, req, res, engine });
+      if (hit.c.route.role !== 'viewer' && currentPrincipal().role !== 'owner') engine.ctx.audit(`mlflow.${hit.c.route.path}`, null, { method });
       if (!res.headersSent) sendMlflowJson(res, 200, out ?? {});
     } catch (e) {
       if (!res.headersSent) sendMlflowError(res, e);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../../core/engine';
 import type { MessageDef, Parsed } from './proto';
+import type { Role } from '../../../shared/contract/roles';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 
@@ -24,6 +25,8 @@ export interface MlflowRoute {
   handler: (body: any, r: MlflowRequest) => unknown;
   /** Max JSON body bytes (default 16 MiB). log-batch uses MLflow's 1 MB. */
   bodyLimit?: number;
+  /** Reads (Get*, Search*, List* messages) need a viewer; every other call changes something and needs a member. */
+  role: Role;
 }
 
 export const route = <M extends MessageDef>(
@@ -32,4 +35,4 @@ export const route = <M extends MessageDef>(
   message: M,
   handler: (body: Parsed<M>, r: MlflowRequest) => unknown,
   bodyLimit?: number,
-): MlflowRoute => ({ method, path, message, handler, bodyLimit });
+): MlflowRoute => ({ method, path, message, handler, bodyLimit, role: /^(Get|Search|List)/.test(message.name) ? 'viewer' : 'member' });
