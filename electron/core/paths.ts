@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { checkPathSyntax } from './confine';
 
 export function expandHome(p: string): string {
   if (p === '~') return os.homedir();
@@ -7,8 +8,15 @@ export function expandHome(p: string): string {
   return p;
 }
 
+/**
+ * A path typed on THIS machine's command line (`--data-dir`, `mldesk data … FILE`): relative to the process's
+ * working folder, as a shell user expects. Never for paths that arrive in a request: those go through
+ * `resolveRequestPath` / `confine` in ./confine, which never resolve against the server's working folder.
+ */
 export function resolveUserPath(p: string): string {
-  return path.resolve(expandHome(p.trim()));
+  const trimmed = p.trim();
+  checkPathSyntax(trimmed);
+  return path.resolve(expandHome(trimmed));
 }
 
 export function defaultDataDir(): string {

@@ -1,5 +1,6 @@
 import type { Experiment } from '../../../shared/contract/tracking';
 import type { EngineContext } from '../context';
+import { validateArtifactLocation } from './artifacts';
 import { alreadyExists, invalidParam, invalidState, notFound } from './errors';
 import { MAX_EXPERIMENT_NAME_LENGTH, MAX_EXPERIMENT_TAG_VAL_LENGTH, MAX_ENTITY_KEY_LENGTH, validateExperimentId, validateLength, validateName } from './validate';
 
@@ -60,6 +61,8 @@ export class Experiments {
     if (!name) throw invalidParam(`Invalid experiment name: '${name}'`);
     validateLength('name', MAX_EXPERIMENT_NAME_LENGTH, name);
     for (const t of tags) this.validateTag(t.key, t.value);
+    // Stored as given (MLflow clients write to s3://… themselves); mldesk only ever reads its own store.
+    if (artifactLocation) validateArtifactLocation(artifactLocation);
     const now = Date.now();
     const id = this.db.transaction(() => {
       if (this.findIdByName(name) !== undefined) throw alreadyExists(`Experiment(name=${name}) already exists. Error: UNIQUE constraint failed: experiments.name`);

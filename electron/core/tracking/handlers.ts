@@ -1,11 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { lttbIndices } from '../../../shared/lib/lttb';
 import type { EngineContext } from '../context';
 import type { Handlers } from '../engine';
-import { notFound } from './errors';
 import { orderByStep } from './metricStore';
-import { safeRelativePath } from './validate';
 import type { Tracking } from './index';
 
 type TrackingHandlers = { [K in keyof Handlers as K extends `tracking.${string}` ? K : never]: Handlers[K] };
@@ -52,26 +49,15 @@ export function trackingHandlers(ctx: EngineContext, tracking: Tracking): Tracki
     },
     'tracking.listArtifacts': ({ runId, path: sub }) => tracking.listRunArtifacts(runId, sub).files,
     'tracking.readArtifact': ({ runId, path: rel, maxBytes }) => {
-      const base = tracking.runArtifactDir(runId);
-      const safe = safeRelativePath(rel);
-      const file = path.join(base, ...safe.split('/'));
-      if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw notFound(`Artifact '${rel}' not found in run ${runId}`);
-      const size = fs.statSync(file).size;
+      // Confined to the artifact store (no symlink out, no s3:// or file: location elsewhere): Tracking.readRunArtifact.
+      const { path: safe, file, size, head: buf } = tracking.readRunArtifact(runId, rel, maxBytes);
       const ext = path.extname(file).toLowerCase();
-      const fd = fs.openSync(file, 'r');
-      try {
-        const n = Math.min(size, maxBytes);
-        const buf = Buffer.alloc(n);
-        fs.readSync(fd, buf, 0, n, 0);
-        const truncated = size > n;
-        if (IMAGE_MIME[ext]) return { path: safe, size, kind: 'image' as const, mime: IMAGE_MIME[ext]!, base64: buf.toString('base64'), truncated };
-        const looksBinary = buf.subarray(0, 4096).includes(0);
-        if (looksBinary) return { path: safe, size, kind: 'binary' as const, mime: 'application/octet-stream', truncated };
-        const kind = ext === '.json' ? ('json' as const) : ext === '.csv' || ext === '.tsv' ? ('csv' as const) : ('text' as const);
-        return { path: safe, size, kind, mime: kind === 'json' ? 'application/json' : kind === 'csv' ? 'text/csv' : 'text/plain', text: buf.toString('utf8'), truncated };
-      } finally {
-        fs.closeSync(fd);
-      }
+      const truncated = size > buf.length;
+      if (IMAGE_MIME[ext]) return { path: safe, size, kind: 'image' as const, mime: IMAGE_MIME[ext]!, base64: buf.toString('base64'), truncated };
+      const looksBinary = buf.subarray(0, 4096).includes(0);
+      if (looksBinary) return { path: safe, size, kind: 'binary' as const, mime: 'application/octet-stream', truncated };
+      const kind = ext === '.json' ? ('json' as const) : ext === '.csv' || ext === '.tsv' ? ('csv' as const) : ('text' as const);
+      return { path: safe, size, kind, mime: kind === 'json' ? 'application/json' : kind === 'csv' ? 'text/csv' : 'text/plain', text: buf.toString('utf8'), truncated };
     },
     'tracking.setTag': ({ runId, key, value }) => {
       tracking.runs.logBatch(runId, { tags: [{ key, value }] });

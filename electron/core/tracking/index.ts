@@ -1,11 +1,11 @@
 import { withFilterErrors } from './errors';
 import fs from 'node:fs';
-import path from 'node:path';
 import { parseFilter, parseModelFilter, parseOrderBy, type FilterClause } from '../../../shared/lib/mlflowFilter';
 import type { Experiment, RunRow } from '../../../shared/contract/tracking';
 import type { EngineContext } from '../context';
 import { ArtifactStore } from './artifacts';
-import { invalidParam } from './errors';
+import { invalidParam, notFound } from './errors';
+import { safeFsError } from '../confine';
 import { Experiments, type ViewType } from './experiments';
 import { decodePageToken, encodePageToken } from './pageToken';
 import { Runs } from './runs';
@@ -120,26 +120,56 @@ export class Tracking {
       .all(...runIds) as Array<{ key: string; runs: number }>;
   }
 
-  /** Local folder holding a run's artifacts. */
+  /**
+   * Store-relative folder of a run's artifacts. Only runs whose artifacts live in mldesk's own store are
+   * dereferenced: any other location (s3://, a file: path elsewhere) is FAILED_PRECONDITION.
+   */
+  runArtifactRel(runId: string): string {
+    return this.artifacts.relativeFor(this.runs.row(runId).artifact_uri, 'this run');
+  }
+
+  /** Local folder holding a run's artifacts (inside the artifact store; see runArtifactRel). */
   runArtifactDir(runId: string): string {
-    const row = this.runs.row(runId);
-    const dir = this.artifacts.localDirFor(row.artifact_uri);
-    if (!dir) throw invalidParam(`Run ${runId} stores artifacts at ${row.artifact_uri}, which this server cannot read`);
-    return dir;
+    return this.artifacts.resolve(this.runArtifactRel(runId));
+  }
+
+  /** Store-relative path of `sub` (relative, checked) inside the run's artifact folder. */
+  private runArtifactPath(runId: string, sub: string): { base: string; rel: string; safe: string } {
+    const base = this.runArtifactRel(runId);
+    const safe = safeRelativePath(sub);
+    return { base, rel: safe ? (base ? `${base}/${safe}` : safe) : base, safe };
   }
 
   listRunArtifacts(runId: string, sub: string): { root_uri: string; files: Array<{ path: string; is_dir: boolean; file_size?: number }> } {
-    const base = this.runArtifactDir(runId);
-    const rel = safeRelativePath(sub);
-    const dir = rel ? path.join(base, ...rel.split('/')) : base;
-    return { root_uri: this.runs.row(runId).artifact_uri, files: this.artifacts.listDir(dir, base) };
+    const { base, rel } = this.runArtifactPath(runId, sub);
+    return { root_uri: this.runs.row(runId).artifact_uri, files: this.artifacts.list(rel, base) };
+  }
+
+  /** The first `maxBytes` of a run artifact (UI preview). */
+  readRunArtifact(runId: string, sub: string, maxBytes: number): { path: string; file: string; size: number; head: Buffer } {
+    const { rel, safe } = this.runArtifactPath(runId, sub);
+    if (!safe) throw invalidParam('An artifact path is required');
+    const file = this.artifacts.resolve(rel);
+    try {
+      if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw notFound(`Artifact '${safe}' not found in run ${runId}`);
+      const fd = fs.openSync(file, 'r');
+      try {
+        const size = fs.fstatSync(fd).size;
+        const head = Buffer.alloc(Math.min(size, maxBytes));
+        const n = fs.readSync(fd, head, 0, head.length, 0);
+        return { path: safe, file, size, head: head.subarray(0, n) };
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (e) {
+      throw safeFsError(e, safe);
+    }
   }
 
   /** Writes a small artifact for a run (launcher logs, model files) without going through HTTP. */
   writeRunArtifact(runId: string, relPath: string, content: string | Buffer): void {
-    const base = this.runArtifactDir(runId);
-    const file = path.join(base, ...relPath.split('/'));
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, content);
+    const { rel, safe } = this.runArtifactPath(runId, relPath);
+    if (!safe) throw invalidParam('An artifact path is required');
+    this.artifacts.writeSmall(rel, content);
   }
 }
