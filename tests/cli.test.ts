@@ -119,7 +119,7 @@ describe('mldesk help', () => {
       runCli(['data']),
     ]);
     expect(cmd.code).toBe(2);
-    expect(cmd.out).toMatch(/^mldesk help: unknown command "bogus" \(commands: serve, demo, run, data, version, help\)/);
+    expect(cmd.out).toMatch(/^mldesk help: unknown command "bogus" \(commands: serve, demo, run, data, users, version, help\)/);
     expect(sub.code).toBe(2);
     expect(sub.out).toMatch(/unknown subcommand "data bogus" \(data subcommands: add, versions, checkout, profile, diff, expect, validate\)/);
     expect(none.code).toBe(2);
@@ -158,4 +158,20 @@ describe('mldesk help', () => {
     expect(help.out).not.toContain('ARGV');
     expect(fs.existsSync(path.join(home, 'other'))).toBe(false);
   }, 60_000);
+});
+
+describe('mldesk users', () => {
+  it('add prints a token once, list shows roles, revoke ends it; bad roles exit 2', async () => {
+    const dataDir = tmpDir();
+    const added = await runCli(['users', 'add', 'ana', '--role', 'member', '--data-dir', dataDir]);
+    expect(added.code).toBe(0);
+    const token = /mld_[A-Za-z0-9_-]{43}/.exec(added.out)?.[0];
+    expect(token).toBeDefined();
+    const listed = await runCli(['users', 'list', '--json', '--data-dir', dataDir]);
+    expect(JSON.parse(listed.out)).toEqual([expect.objectContaining({ name: 'ana', role: 'member', revoked_at: null })]);
+    expect(listed.out).not.toContain(token!);
+    expect((await runCli(['users', 'add', 'bob', '--role', 'root', '--data-dir', dataDir])).code).toBe(2);
+    expect((await runCli(['users', 'revoke', 'ana', '--data-dir', dataDir])).code).toBe(0);
+    expect((await runCli(['users', 'revoke', 'ana', '--data-dir', dataDir])).code).not.toBe(0);
+  });
 });

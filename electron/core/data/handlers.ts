@@ -45,12 +45,12 @@ export function dataHandlers(ctx: EngineContext, data: DataService): DataHandler
       return (await datasetVersions(dir, rel)).map((v) => ({ ...v, runs: runsUsing(ctx, rel, v.pointer.sha256) }));
     },
     'data.add': async ({ projectId, path: p }) => {
-      const r = await data.add(projectId, path.resolve(data.projectDir(projectId), p));
+      const r = await data.add(projectId, p);
       ctx.events.publish('projects.changed', { id: projectId });
       return r;
     },
     'data.checkout': async ({ projectId, path: p, version }) => {
-      const r = await data.checkout(projectId, path.resolve(data.projectDir(projectId), p), version);
+      const r = await data.checkout(projectId, p, version);
       ctx.events.publish('projects.changed', { id: projectId });
       return r;
     },
@@ -70,7 +70,7 @@ export function dataHandlers(ctx: EngineContext, data: DataService): DataHandler
       return { commit };
     },
     'data.validate': async ({ target, expectations, reference }) => {
-      const t = await data.resolve(target);
+      await data.resolve(target); // path checks first: a refused target is refused before any other work
       let exp = expectations as Expectations | undefined;
       if (!exp && reference) exp = inferExpectations(await data.profile(reference));
       if (!exp && 'projectId' in target) {
@@ -78,7 +78,7 @@ export function dataHandlers(ctx: EngineContext, data: DataService): DataHandler
         exp = data.readExpectations(dir, projectRelative(dir, target.path)) ?? undefined;
       }
       if (!exp) throw new MldeskError('FAILED_PRECONDITION', 'No expectations: commit some for this dataset or pass a reference');
-      return data.validateFile(t.file, exp, t.format);
+      return data.validateRef(target, exp);
     },
   };
 }

@@ -7,7 +7,7 @@ import { datasetLocation } from '../../../shared/lib/datasetSource';
 import type { EngineContext } from '../context';
 import { author } from '../projects/git';
 import type { ProjectsService } from '../projects/service';
-import { resolveUserPath } from '../paths';
+import { checkPathSyntax, isFsError, redactPaths, resolveRequestPath, safeFsError, showPath, type ProjectRootsProvider } from '../confine';
 import { DiffCache, diffSources, type DiffOptions } from './diff';
 import { describe, Duck, ident, readError, scan } from './duck';
 import { sha256File } from './hash';
@@ -27,6 +27,9 @@ export class DataService {
   private readonly profiles: ProfileCache;
   private readonly diffs = new DiffCache(4);
 
+  /** Where callers below admin may name files: the registered projects (see confine.allowedRoots). */
+  private readonly roots: ProjectRootsProvider = () => this.projects?.roots() ?? [];
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly projects: ProjectsService | null,
@@ -40,16 +43,35 @@ export class DataService {
     return this.projects.pathOf(projectId);
   }
 
-  /** Absolute file (working tree, cached version, or plain path) and its sha256 when known. */
-  async resolve(ref: FileRef): Promise<{ file: string; sha?: string; label: string; format?: DataFormat }> {
-    if ('file' in ref) return { file: resolveUserPath(ref.file), label: ref.file };
+  /**
+   * Absolute file (working tree, cached version, or plain path) and its sha256 when known; `label` names it as the
+   * caller did. A `{file}` must be absolute (nothing resolves against the server's working folder) and, for callers
+   * below admin, inside a registered project; a `{projectId, path}` stays inside its project.
+   */
+  async resolve(ref: FileRef): Promise<{ file: string; sha?: string; label: string; format?: DataFormat; pairs: Array<[string, string]> }> {
+    if ('file' in ref) {
+      const file = resolveRequestPath(ref.file, 'file', { roots: this.roots });
+      return { file, label: ref.file, pairs: [[file, ref.file]] };
+    }
     const dir = this.projectDir(ref.projectId);
     const rel = projectRelative(dir, ref.path);
     if (ref.version) {
       const p = await pointerAt(dir, rel, ref.version);
-      return { file: cachedFile(dir, p), sha: p.sha256, label: `${rel}@${ref.version.slice(0, 8)}`, format: p.format };
+      const label = `${rel}@${ref.version.slice(0, 8)}`;
+      const file = cachedFile(dir, p);
+      return { file, sha: p.sha256, label, format: p.format, pairs: [[file, label], [dir, '.']] };
     }
-    return { file: path.join(dir, rel), label: rel };
+    const file = path.join(dir, rel);
+    return { file, label: rel, pairs: [[file, rel], [dir, '.']] };
+  }
+
+  /** Runs `fn`; its errors name files as the caller did (see confine.redactPaths), never by server paths. */
+  private async named<T>(pairs: Array<[string, string]>, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw redactPaths(e, pairs);
+    }
   }
 
   async profileFile(file: string, sha?: string, format?: DataFormat): Promise<Profile> {
@@ -64,7 +86,7 @@ export class DataService {
 
   async profile(ref: FileRef): Promise<Profile> {
     const r = await this.resolve(ref);
-    return this.profileFile(r.file, r.sha, r.format);
+    return this.named(r.pairs, () => this.profileFile(r.file, r.sha, r.format));
   }
 
   async diffFiles(a: string, b: string, opts: DiffOptions, formats: [DataFormat?, DataFormat?] = []): Promise<DiffResult> {
@@ -73,7 +95,7 @@ export class DataService {
 
   async diff(a: FileRef, b: FileRef, opts: DiffOptions): Promise<DiffResult> {
     const [ra, rb] = [await this.resolve(a), await this.resolve(b)];
-    return this.diffFiles(ra.file, rb.file, opts, [ra.format, rb.format]);
+    return this.named([...ra.pairs, ...rb.pairs], () => this.diffFiles(ra.file, rb.file, opts, [ra.format, rb.format]));
   }
 
   async inferFromFile(file: string): Promise<Expectations> {
@@ -115,23 +137,59 @@ export class DataService {
     }
   }
 
-  async validateFile(file: string, exp: Expectations, format?: DataFormat): Promise<ValidationReport> {
-    const prof = await this.profileFile(file, undefined, format);
-    const stats = await this.tableStats(file, exp, format);
-    return checkExpectations(exp, prof, stats.duplicates, stats.shares);
+  /** `label`: how the caller named the file (errors show it instead of the absolute path). */
+  async validateFile(file: string, exp: Expectations, format?: DataFormat, label?: string): Promise<ValidationReport> {
+    return this.named(label ? [[file, label]] : [], async () => {
+      const prof = await this.profileFile(file, undefined, format);
+      const stats = await this.tableStats(file, exp, format);
+      return checkExpectations(exp, prof, stats.duplicates, stats.shares);
+    });
   }
 
-  /** Expectations committed next to a project dataset, if any. */
+  /** Validates a resolved ref (see resolve), errors named as the caller named it. */
+  async validateRef(ref: FileRef, exp: Expectations): Promise<ValidationReport> {
+    const r = await this.resolve(ref);
+    return this.named(r.pairs, () => this.validateFile(r.file, exp, r.format));
+  }
+
+  /** Expectations committed next to a project dataset (`rel` from projectRelative), if any. */
   readExpectations(projectDir: string, rel: string): Expectations | null {
-    const f = path.join(projectDir, rel + EXPECTATIONS_SUFFIX);
-    return fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, 'utf8')) as Expectations) : null;
+    const fileRel = rel + EXPECTATIONS_SUFFIX;
+    const f = path.join(projectDir, fileRel);
+    let text: string;
+    try {
+      if (!fs.existsSync(f)) return null;
+      text = fs.readFileSync(f, 'utf8');
+    } catch (e) {
+      throw safeFsError(e, fileRel);
+    }
+    try {
+      return JSON.parse(text) as Expectations;
+    } catch (e) {
+      throw new MldeskError('INVALID_INPUT', `${fileRel}: not valid JSON (${(e as Error).message})`);
+    }
   }
 
+  /** Writes and commits `<rel>.expectations.json` (`rel` from projectRelative); its folder must exist. */
   async saveExpectations(projectDir: string, rel: string, exp: Expectations): Promise<string> {
     const fileRel = rel + EXPECTATIONS_SUFFIX;
-    fs.writeFileSync(path.join(projectDir, fileRel), JSON.stringify(exp, null, 2) + '\n');
-    await git.add({ fs, dir: projectDir, filepath: fileRel });
-    return git.commit({ fs, dir: projectDir, author: author(), message: `data: expectations for ${rel}` });
+    checkPathSyntax(fileRel, 'expectations file');
+    const file = path.join(projectDir, fileRel);
+    const folder = path.posix.dirname(fileRel);
+    try {
+      let isDir = false;
+      try {
+        isDir = fs.statSync(path.dirname(file)).isDirectory();
+      } catch (e) {
+        if (!isFsError(e) || e.code !== 'ENOENT') throw e;
+      }
+      if (!isDir) throw new MldeskError('NOT_FOUND', `Folder '${showPath(folder)}' does not exist in the project`);
+      fs.writeFileSync(file, JSON.stringify(exp, null, 2) + '\n');
+      await git.add({ fs, dir: projectDir, filepath: fileRel });
+      return await git.commit({ fs, dir: projectDir, author: author(), message: `data: expectations for ${rel}` });
+    } catch (e) {
+      throw redactPaths(e, [[file, fileRel], [projectDir, '.']]);
+    }
   }
 
   /**
@@ -168,12 +226,18 @@ export class DataService {
     return datasetVersions(this.projectDir(projectId), rel);
   }
 
+  /** `file`: relative to the project, or absolute inside it. */
   add(projectId: string, file: string) {
-    return addDataset(this.duck, this.projectDir(projectId), file);
+    const dir = this.projectDir(projectId);
+    const rel = projectRelative(dir, file);
+    return this.named([[path.join(dir, rel), rel], [dir, '.']], () => addDataset(this.duck, dir, rel));
   }
 
+  /** `file`: relative to the project, or absolute inside it. */
   checkout(projectId: string, file: string, version: string) {
-    return checkoutDataset(this.projectDir(projectId), file, version);
+    const dir = this.projectDir(projectId);
+    const rel = projectRelative(dir, file);
+    return this.named([[path.join(dir, rel), rel], [dir, '.']], () => checkoutDataset(dir, rel, version));
   }
 
   pointer(projectDir: string, rel: string) {

@@ -4,6 +4,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import git from 'isomorphic-git';
 import { MldeskError } from '../../../shared/contract/errors';
 import { author } from '../projects/git';
+import { confine, showPath } from '../confine';
+import { callerIs } from '../principal';
 import { describe, readError, scan, type Duck } from './duck';
 import { columnTypeOf } from './profile';
 import { openSource, type DataFormat } from './source';
@@ -28,17 +30,23 @@ export interface DatasetVersion {
   pointer: Pointer;
 }
 
-/** Project-relative posix path of a file that must live inside the project. */
+/**
+ * Project-relative posix path of a file that must live inside the project (`file` relative to the project, or
+ * absolute). Syntax-checked (no NUL, no Windows paths on POSIX, no over-long names); for callers below admin a
+ * symlink may not lead out of the project either (admins may name any file anyway).
+ */
 export function projectRelative(projectDir: string, file: string): string {
-  const abs = path.resolve(projectDir, file);
+  const abs = confine(projectDir, file, 'path', { inside: 'the project', lexical: callerIs('admin') });
   const rel = path.relative(projectDir, abs);
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) throw new MldeskError('INVALID_INPUT', `${abs} is not inside the project ${projectDir}`);
+  if (rel === '') throw new MldeskError('INVALID_INPUT', `Invalid path '${showPath(file)}': it is the project folder itself, not a file in it`);
   const posix = rel.split(path.sep).join('/');
   if (posix.startsWith('.mldesk/') || posix.startsWith('.git/')) throw new MldeskError('INVALID_INPUT', `${posix} is inside mldesk's or git's own folder`);
   return posix;
 }
 
 export function cachePath(projectDir: string, sha: string): string {
+  // The sha comes from a pointer file: a hand-edited one must not name a path outside the cache.
+  if (!/^[0-9a-f]{64}$/.test(sha)) throw new MldeskError('INVALID_INPUT', `A dataset pointer names an invalid sha256 '${showPath(String(sha)).slice(0, 80)}'`);
   return path.join(projectDir, '.mldesk', 'cache', sha.slice(0, 2), sha.slice(2));
 }
 
@@ -197,7 +205,7 @@ export async function pointerAt(projectDir: string, rel: string, version: string
 /** Path of a version's content in the cache (NOT_FOUND when the object is not in this clone's cache). */
 export function cachedFile(projectDir: string, p: Pointer): string {
   const f = cachePath(projectDir, p.sha256);
-  if (!fs.existsSync(f)) throw new MldeskError('NOT_FOUND', `${p.path} @ sha256 ${p.sha256.slice(0, 12)} is not in the cache (${f})`);
+  if (!fs.existsSync(f)) throw new MldeskError('NOT_FOUND', `${p.path} @ sha256 ${p.sha256.slice(0, 12)} is not in this clone's cache (.mldesk/cache/${p.sha256.slice(0, 2)}/…)`);
   return f;
 }
 

@@ -7,7 +7,7 @@ import { MldeskError } from '../../../shared/contract/errors';
 import type { LaunchedRun, LaunchInput, LogLine } from '../../../shared/contract/launcher';
 import type { EngineContext } from '../context';
 import type { Tracking } from '../tracking';
-import { resolveUserPath } from '../paths';
+import { isFsError, resolveRequestPath, safeFsError, showPath } from '../confine';
 import { gitState } from './git';
 import { cpuCount, sampleGpus, sampleTree } from './procStats';
 import type { ProjectsService } from './service';
@@ -37,6 +37,9 @@ export interface LauncherOptions {
   echo?: boolean;
 }
 
+/** Joins store-relative paths (the base may be the store's root, ''). */
+const joinRel = (base: string, rel: string) => (base ? `${base}/${rel}` : rel);
+
 function shellQuote(argv: string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
@@ -61,14 +64,28 @@ export class Launcher {
   async start(input: LaunchInput & { params: Record<string, string>; env: Record<string, string> }): Promise<LaunchedRun> {
     const trackingUri = this.ctx.trackingUri;
     if (!trackingUri) throw new MldeskError('FAILED_PRECONDITION', 'The tracking server is not listening yet, so the process would have nowhere to log.');
+    // The working folder: relative to the project (never to the server's own working folder), and for callers
+    // below admin inside the registered projects.
     let cwd: string;
+    let shownCwd: string;
     let projectName: string | undefined;
+    const roots = this.projects.roots;
     if (input.projectId) {
       const p = await this.projects.get(input.projectId);
-      cwd = input.cwd ? resolveUserPath(input.cwd) : p.path;
+      cwd = input.cwd ? resolveRequestPath(input.cwd, 'working folder', { base: p.path, roots }) : resolveRequestPath(p.path, 'working folder', { roots });
+      shownCwd = input.cwd ?? p.path;
       projectName = p.name;
-    } else cwd = input.cwd ? resolveUserPath(input.cwd) : os.homedir();
-    if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory()) throw new MldeskError('NOT_FOUND', `Working folder ${cwd} does not exist`);
+    } else {
+      cwd = resolveRequestPath(input.cwd ?? '~', 'working folder', { roots });
+      shownCwd = input.cwd ?? '~';
+    }
+    let isDir = false;
+    try {
+      isDir = fs.statSync(cwd).isDirectory();
+    } catch (e) {
+      if (!isFsError(e) || e.code !== 'ENOENT') throw safeFsError(e, shownCwd);
+    }
+    if (!isDir) throw new MldeskError('NOT_FOUND', `Working folder ${showPath(shownCwd)} does not exist`);
 
     const experimentId = this.tracking.experiments.ensure(input.experimentName ?? projectName ?? 'Default');
     const tags: Array<{ key: string; value: string }> = [
@@ -97,11 +114,18 @@ export class Launcher {
       throw e;
     }
 
+    // Logs go to the run's artifact folder, which must be in mldesk's own store (an experiment whose
+    // artifact_location is s3://… or a file: path elsewhere cannot take them): checked before anything runs.
+    let logDir: string;
+    try {
+      logDir = this.tracking.artifacts.ensureDir(joinRel(this.tracking.runArtifactRel(runId), 'logs'));
+    } catch (e) {
+      this.tracking.runs.update(runId, { status: 'FAILED' });
+      throw e;
+    }
     if (repo) this.recordDatasets(runId, repo);
     if (input.validate) await this.validateOrFail(runId, cwd, input.validate);
 
-    const logDir = path.join(this.tracking.runArtifactDir(runId), 'logs');
-    fs.mkdirSync(logDir, { recursive: true });
     const outFiles = {
       stdout: fs.createWriteStream(path.join(logDir, 'stdout.log')),
       stderr: fs.createWriteStream(path.join(logDir, 'stderr.log')),
@@ -167,7 +191,6 @@ export class Launcher {
 
   /** `--validate`: checks the file against its committed expectations; a failure records the report and ends the run FAILED. */
   private async validateOrFail(runId: string, cwd: string, file: string): Promise<void> {
-    const abs = path.resolve(cwd, file);
     const fail = (message: string, report?: unknown) => {
       if (report) this.tracking.writeRunArtifact(runId, 'validation/report.json', JSON.stringify(report, null, 2));
       this.tracking.runs.logBatch(runId, { tags: [{ key: 'mldesk.validation', value: 'failed' }, { key: 'mldesk.error', value: message.slice(0, 8000) }] });
@@ -175,13 +198,20 @@ export class Launcher {
       return new MldeskError('FAILED_PRECONDITION', message, { runId, report });
     };
     if (!this.data) throw fail('Data validation is not available in this host');
+    let abs: string;
+    try {
+      abs = resolveRequestPath(file, 'file to validate', { base: cwd, roots: this.projects.roots });
+    } catch (e) {
+      throw fail((e as Error).message);
+    }
     const expFile = abs + EXPECTATIONS_SUFFIX;
     if (!fs.existsSync(expFile)) throw fail(`No expectations for ${file}: create them with \`mldesk data expect ${file} --commit\` or in the Data page`);
     let report;
     try {
-      report = await this.data.validateFile(abs, JSON.parse(fs.readFileSync(expFile, 'utf8')));
+      report = await this.data.validateFile(abs, JSON.parse(fs.readFileSync(expFile, 'utf8')), undefined, file);
     } catch (e) {
-      throw fail(`Validation of ${file} could not run: ${(e as Error).message}`);
+      const safe = safeFsError(e, file + (isFsError(e) && e.path === expFile ? EXPECTATIONS_SUFFIX : ''));
+      throw fail(`Validation of ${file} could not run: ${safe instanceof Error ? safe.message : String(safe)}`);
     }
     this.tracking.writeRunArtifact(runId, 'validation/report.json', JSON.stringify(report, null, 2));
     if (!report.passed) {
@@ -299,9 +329,21 @@ export class Launcher {
     const live = this.live.get(runId);
     if (live) return { lines: live.tail.slice(-maxLines), running: true };
     this.tracking.runs.row(runId);
-    const file = path.join(this.tracking.runArtifactDir(runId), 'logs', 'output.jsonl');
-    if (!fs.existsSync(file)) return { lines: [], running: false };
-    const text = fs.readFileSync(file, 'utf8');
+    let file: string;
+    try {
+      file = this.tracking.artifacts.resolve(joinRel(this.tracking.runArtifactRel(runId), 'logs/output.jsonl'));
+    } catch (e) {
+      // A run whose artifacts live elsewhere (s3://…) has no logs mldesk captured.
+      if (e instanceof MldeskError && e.code === 'FAILED_PRECONDITION') return { lines: [], running: false };
+      throw e;
+    }
+    let text: string;
+    try {
+      if (!fs.existsSync(file)) return { lines: [], running: false };
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw safeFsError(e, 'logs/output.jsonl');
+    }
     const lines = text.split('\n').filter(Boolean).slice(-maxLines);
     return {
       running: false,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { MldeskError, type ProjectSummary } from '../../../shared/contract';
 import type { EngineContext } from '../context';
-import { resolveUserPath } from '../paths';
+import { isInside, realpathDeep, resolveRequestPath, safeFsError, setProjectRootsProvider, showPath } from '../confine';
 import { commitFiles, ensureGitignore, gitState, hasCommits, isRepo } from './git';
 import git from 'isomorphic-git';
 
@@ -15,7 +15,33 @@ interface ProjectRow {
 }
 
 export class ProjectsService {
-  constructor(private readonly ctx: EngineContext) {}
+  /** The registered project folders: where callers below admin may name files (see confine.allowedRoots). */
+  readonly roots = (): string[] => this.folders().map((f) => f.path);
+
+  constructor(private readonly ctx: EngineContext) {
+    setProjectRootsProvider(this.roots);
+  }
+
+  /**
+   * A project folder named in a request: absolute (or ~), syntax-checked, inside the registered projects for callers
+   * below admin, and never the file-system root or mldesk's own data folder (its `projects/` subfolder excepted).
+   */
+  private folderOf(given: string): string {
+    const dir = resolveRequestPath(given, 'project folder', { roots: this.roots });
+    const shown = showPath(given);
+    if (path.dirname(dir) === dir) throw new MldeskError('INVALID_INPUT', `'${shown}' is the root of the file system, not a project folder`);
+    const data = path.resolve(this.ctx.dataDir);
+    for (const [d, real] of [
+      [dir, false],
+      [realpathDeep(dir, given), true],
+    ] as const) {
+      const base = real ? realpathDeep(data) : data;
+      if (isInside(base, d) && !isInside(path.join(base, 'projects'), d)) {
+        throw new MldeskError('INVALID_INPUT', "A project folder cannot be inside mldesk's own data folder; keep projects elsewhere");
+      }
+    }
+    return dir;
+  }
 
   private get db() {
     return this.ctx.store.db;
@@ -58,19 +84,26 @@ export class ProjectsService {
 
   /** Creates a fresh folder with README + .gitignore and a first commit. */
   async create(input: { path: string; name?: string }, seed?: (dir: string) => Promise<string[]> | string[]): Promise<ProjectSummary> {
-    const dir = resolveUserPath(input.path);
+    const dir = this.folderOf(input.path);
+    const shown = showPath(input.path);
     const existing = this.byPath(dir);
-    if (existing) throw new MldeskError('ALREADY_EXISTS', `${dir} is already in the project list as "${existing.name}"`);
-    if (fs.existsSync(dir)) {
-      if (!fs.statSync(dir).isDirectory()) throw new MldeskError('INVALID_INPUT', `${dir} exists and is a file, not a folder`);
-      if (fs.readdirSync(dir).length > 0) {
-        throw new MldeskError('ALREADY_EXISTS', `${dir} is not empty — use "Open folder" to add an existing project`);
+    if (existing) throw new MldeskError('ALREADY_EXISTS', `${shown} is already in the project list as "${existing.name}"`);
+    let createdDir: boolean;
+    try {
+      if (fs.existsSync(dir)) {
+        if (!fs.statSync(dir).isDirectory()) throw new MldeskError('INVALID_INPUT', `${shown} exists and is a file, not a folder`);
+        if (fs.readdirSync(dir).length > 0) {
+          throw new MldeskError('ALREADY_EXISTS', `${shown} is not empty — use "Open folder" to add an existing project`);
+        }
       }
+      const parent = path.dirname(dir);
+      if (!fs.existsSync(parent)) throw new MldeskError('NOT_FOUND', `Parent folder ${showPath(path.dirname(input.path))} does not exist`);
+      if (!fs.statSync(parent).isDirectory()) throw new MldeskError('INVALID_INPUT', `Parent folder ${showPath(path.dirname(input.path))} is a file`);
+      createdDir = !fs.existsSync(dir);
+    } catch (e) {
+      throw safeFsError(e, input.path);
     }
-    const parent = path.dirname(dir);
-    if (!fs.existsSync(parent)) throw new MldeskError('NOT_FOUND', `Parent folder ${parent} does not exist`);
     const name = input.name ?? path.basename(dir);
-    const createdDir = !fs.existsSync(dir);
     try {
       fs.mkdirSync(dir, { recursive: true });
       await git.init({ fs, dir, defaultBranch: 'main' });
@@ -80,24 +113,33 @@ export class ProjectsService {
       await commitFiles(dir, ['.gitignore', 'README.md', ...extra], seed ? `Create ${name} (mldesk demo)` : `Create ${name}`);
     } catch (e) {
       // Leave nothing half-made behind: the folder was ours.
-      if (createdDir) fs.rmSync(dir, { recursive: true, force: true });
-      else for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
-      throw e;
+      try {
+        if (createdDir) fs.rmSync(dir, { recursive: true, force: true });
+        else for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+      } catch {
+        // best effort: report the original failure
+      }
+      throw safeFsError(e, input.path);
     }
     return this.insert(dir, name, 'project.create');
   }
 
   /** Adds an existing folder; makes it a git repo with a first commit if needed. */
   async open(input: { path: string; name?: string }): Promise<ProjectSummary> {
-    const dir = resolveUserPath(input.path);
-    if (!fs.existsSync(dir)) throw new MldeskError('NOT_FOUND', `Folder ${dir} does not exist`);
-    if (!fs.statSync(dir).isDirectory()) throw new MldeskError('INVALID_INPUT', `${dir} is a file, not a folder`);
-    const existing = this.byPath(dir);
-    if (existing) return this.summary(existing);
-    if (!(await isRepo(dir))) await git.init({ fs, dir, defaultBranch: 'main' });
-    const ignoreChanged = ensureGitignore(dir);
-    if (!(await hasCommits(dir))) await commitFiles(dir, ['.gitignore'], 'Start tracking with mldesk');
-    else if (ignoreChanged) await commitFiles(dir, ['.gitignore'], 'mldesk: ignore data cache');
+    const dir = this.folderOf(input.path);
+    const shown = showPath(input.path);
+    try {
+      if (!fs.existsSync(dir)) throw new MldeskError('NOT_FOUND', `Folder ${shown} does not exist`);
+      if (!fs.statSync(dir).isDirectory()) throw new MldeskError('INVALID_INPUT', `${shown} is a file, not a folder`);
+      const existing = this.byPath(dir);
+      if (existing) return await this.summary(existing);
+      if (!(await isRepo(dir))) await git.init({ fs, dir, defaultBranch: 'main' });
+      const ignoreChanged = ensureGitignore(dir);
+      if (!(await hasCommits(dir))) await commitFiles(dir, ['.gitignore'], 'Start tracking with mldesk');
+      else if (ignoreChanged) await commitFiles(dir, ['.gitignore'], 'mldesk: ignore data cache');
+    } catch (e) {
+      throw safeFsError(e, input.path);
+    }
     return this.insert(dir, input.name ?? path.basename(dir), 'project.open');
   }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../../core/engine';
 import { invalidParam } from '../../core/tracking/errors';
+import { checkPathSyntax, safeFsError, showPath } from '../../core/confine';
 import { safeRelativePath } from '../../core/tracking/validate';
 import { sendMlflowJson } from './adapter';
 
@@ -25,9 +26,11 @@ function decodePath(raw: string): string {
   try {
     decoded = decodeURIComponent(raw);
   } catch {
-    throw invalidParam(`Invalid path '${raw}': bad percent-encoding`);
+    throw invalidParam(`Invalid path '${showPath(raw)}': bad percent-encoding`);
   }
-  return safeRelativePath(decoded);
+  const rel = safeRelativePath(decoded);
+  if (rel) checkPathSyntax(rel);
+  return rel;
 }
 
 /** MLflow's artifact proxy: PUT/GET/DELETE /mlflow-artifacts/artifacts/<path>, GET /mlflow-artifacts/artifacts?path= lists. */
@@ -37,9 +40,8 @@ export async function artifactProxy(engine: Engine, req: IncomingMessage, res: S
   if (rest === 'artifacts' || rest === 'artifacts/') {
     if (method !== 'GET') throw invalidParam(`Method ${method} is not supported for listing artifacts`);
     const rel = decodePath(url.searchParams.get('path') ?? '');
-    const dir = store.resolve(rel);
-    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) return sendMlflowJson(res, 200, {});
-    const files = store.listDir(dir, dir);
+    // A file or a missing folder lists as empty, as in MLflow.
+    const files = store.list(rel);
     return sendMlflowJson(res, 200, files.length ? { files } : {});
   }
   if (!rest.startsWith('artifacts/')) {
@@ -55,13 +57,22 @@ export async function artifactProxy(engine: Engine, req: IncomingMessage, res: S
     }
     case 'GET': {
       const { file, size } = store.read(rel);
+      // Open before answering: an unreadable file is an MLflow error, not a 200 with a cut body.
+      let fd: number;
+      try {
+        fd = fs.openSync(file, 'r');
+      } catch (e) {
+        throw safeFsError(e, rel);
+      }
       res.writeHead(200, {
         'content-type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
         'content-length': size,
         'x-content-type-options': 'nosniff',
-        'content-disposition': `attachment; filename="${path.basename(file).replace(/"/g, '')}"`,
+        'content-disposition': `attachment; filename="${path.basename(file).replace(/["\r\n]/g, '')}"`,
       });
-      fs.createReadStream(file).pipe(res);
+      const stream = fs.createReadStream(file, { fd });
+      stream.on('error', () => res.destroy());
+      stream.pipe(res);
       return;
     }
     case 'DELETE': {
