@@ -6,7 +6,8 @@ import type { Engine } from '../core/engine';
 import { hostHeaderAllowed, isLoopbackHost, MalformedCookie, requestToken, sameOriginRequest, TOKEN_COOKIE, tokenMatches } from './auth';
 import { OWNER, type Principal } from '../../shared/contract/roles';
 import { runAs } from '../core/principal';
-import { BodyTooLarge, readBody, sendError, sendJson } from './respond';
+import { toMlflowError } from '../core/tracking/errors';
+import { BodyTooLarge, parseJsonLimited, readBody, sendError, sendJson } from './respond';
 import { serveStatic } from './static';
 
 /** A route adapter (e.g. the MLflow REST API) that claims a request by returning true. */
@@ -35,6 +36,12 @@ export function assertBindAllowed(host: string, token: string | undefined, hasUs
 }
 
 export const DEFAULT_RPC_BODY_LIMIT = 16 * 1024 * 1024;
+
+/** The host's own refusals (auth, cross-site, rebinding): MLflow paths also get MLflow's `error_code` for its clients. */
+function refuse(res: ServerResponse, url: URL, err: MldeskError): void {
+  if (/^\/(ajax-)?api\//.test(url.pathname)) sendJson(res, err.status, { ...err.toJSON(), error_code: toMlflowError(err).body.error_code });
+  else sendError(res, err);
+}
 
 /** Exposes every contract method as POST /rpc/<feature.method> and every topic over SSE at /events. */
 export class HttpHost {
@@ -111,7 +118,7 @@ export class HttpHost {
     const who = this.principal(requestToken(req));
     if (who) return who;
     res.setHeader('www-authenticate', 'Bearer realm="mldesk"');
-    sendError(res, new MldeskError('UNAUTHORIZED', 'A token is required: send "Authorization: Bearer <token>" or open the URL mldesk printed.'));
+    refuse(res, url, new MldeskError('UNAUTHORIZED', 'A token is required: send "Authorization: Bearer <token>" or open the URL mldesk printed.'));
     return null;
   }
 
@@ -123,19 +130,19 @@ export class HttpHost {
       return sendError(res, new MldeskError('INVALID_INPUT', 'Malformed URL'));
     }
     if (!hostHeaderAllowed(req, this.loopback)) {
-      sendError(res, new MldeskError('FORBIDDEN', `Host header "${req.headers.host}" is not allowed for a loopback server`));
+      refuse(res, url, new MldeskError('FORBIDDEN', `Host header "${req.headers.host}" is not allowed for a loopback server`));
       return;
     }
     // Cross-site requests: a page on another origin may send "simple" requests (no preflight) to a local server.
     if (!sameOriginRequest(req)) {
       req.resume();
-      return sendError(res, new MldeskError('FORBIDDEN', 'Cross-origin requests are refused: this server only answers its own pages and API clients'));
+      return refuse(res, url, new MldeskError('FORBIDDEN', 'Cross-origin requests are refused: this server only answers its own pages and API clients'));
     }
     let who: Principal | null;
     try {
       who = this.authorize(req, res, url);
     } catch (e) {
-      if (e instanceof MalformedCookie) return sendError(res, new MldeskError('INVALID_INPUT', e.message));
+      if (e instanceof MalformedCookie) return refuse(res, url, new MldeskError('INVALID_INPUT', e.message));
       throw e;
     }
     if (!who) return;
@@ -181,7 +188,7 @@ export class HttpHost {
     let input: unknown = {};
     if (body.length > 0) {
       try {
-        input = JSON.parse(body.toString('utf8'));
+        input = parseJsonLimited(body.toString('utf8'));
       } catch (e) {
         return sendError(res, new MldeskError('INVALID_INPUT', `Malformed JSON body: ${(e as Error).message}`));
       }

@@ -51,3 +51,53 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     });
   });
 }
+
+/** Nesting depth (objects and arrays) a request body may have; real bodies stay far below it. */
+export const DEFAULT_JSON_MAX_DEPTH = 100;
+
+/** A JSON text nested deeper than allowed: a 400 for the caller, never a stack overflow in whatever walks the value. */
+export class JsonTooDeep extends Error {
+  readonly code = 'JSON_TOO_DEEP';
+  constructor(
+    readonly maxDepth: number,
+    /** Offset (UTF-16 units) of the bracket that went past the limit. */
+    readonly offset: number,
+  ) {
+    super(`JSON nesting is deeper than ${maxDepth} levels`);
+    this.name = 'JsonTooDeep';
+  }
+}
+
+/**
+ * Throws JsonTooDeep when `text` nests objects/arrays more than `maxDepth` levels, counting brackets outside strings
+ * only. One pass, no allocation; malformed text is left for the parser to report (this only ever refuses depth).
+ */
+export function assertJsonDepth(text: string, maxDepth: number = DEFAULT_JSON_MAX_DEPTH): void {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      // Skip the string: stop at the next quote that is not escaped.
+      for (i++; i < n; i++) {
+        const s = text.charCodeAt(i);
+        if (s === 0x5c /* \ */) i++;
+        else if (s === 0x22) break;
+      }
+    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > maxDepth) throw new JsonTooDeep(maxDepth, i);
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
+      depth--;
+    }
+  }
+}
+
+/**
+ * JSON.parse behind a depth limit: throws JsonTooDeep (checked first, before any parsing) or JSON.parse's SyntaxError.
+ * V8's JSON.parse itself copes with deep input, but everything that walks the result recursively (zod, JSON.stringify,
+ * the proto parser) overflows the stack, so the limit belongs at the edge.
+ */
+export function parseJsonLimited(text: string, opts: { maxDepth?: number } = {}): unknown {
+  assertJsonDepth(text, opts.maxDepth ?? DEFAULT_JSON_MAX_DEPTH);
+  return JSON.parse(text) as unknown;
+}

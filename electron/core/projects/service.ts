@@ -153,7 +153,13 @@ export class ProjectsService {
 
   private async insert(dir: string, name: string, action: string): Promise<ProjectSummary> {
     const row: ProjectRow = { id: randomUUID(), name, path: dir, added_at: Date.now() };
-    this.db.prepare('INSERT INTO projects (id, name, path, added_at) VALUES (@id, @name, @path, @added_at)').run(row);
+    // Two concurrent opens of one folder both pass the lookup before either inserts: the second gets the first's project.
+    const inserted = this.db.prepare('INSERT INTO projects (id, name, path, added_at) VALUES (@id, @name, @path, @added_at) ON CONFLICT (path) DO NOTHING').run(row);
+    if (inserted.changes === 0) {
+      const existing = this.db.prepare('SELECT * FROM projects WHERE path = ?').get(dir) as ProjectRow;
+      if (action === 'project.create') throw new MldeskError('ALREADY_EXISTS', `${name} is already in the project list`);
+      return this.summary(existing);
+    }
     this.ctx.audit(action, row.id, { path: dir });
     this.ctx.events.publish('projects.changed', { id: row.id });
     return this.summary(row);

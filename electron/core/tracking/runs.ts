@@ -5,7 +5,7 @@ import type { Experiments } from './experiments';
 import { invalidParam, invalidState, notFound } from './errors';
 import { MetricStore, orderByStep, type MetricPoint } from './metricStore';
 import { generateRunName } from './names';
-import { validateBatchLimits, validateMetric, validateParam, validateRunId, validateTag } from './validate';
+import { clip, validateBatchLimits, validateMetric, validateParam, validateRunId, validateTag } from './validate';
 
 interface RunDbRow {
   run_uuid: string;
@@ -101,7 +101,7 @@ export class Runs {
     tags.forEach((t, i) => validateTag(t, `tags[${i}]`));
     const tagName = tags.find((t) => t.key === RUN_NAME_TAG)?.value;
     if (input.runName && tagName && input.runName !== tagName) {
-      throw invalidParam(`Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${input.runName}', mlflow.runName='${tagName}').`);
+      throw invalidParam(`Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${clip(input.runName)}', mlflow.runName='${clip(tagName)}').`);
     }
     const name = input.runName || tagName || generateRunName();
     const runId = randomUUID().replace(/-/g, '');
@@ -208,7 +208,7 @@ export class Runs {
         if (existing === undefined) this.stmts.insertParam.run(runId, p, value);
         else if (existing !== value) {
           throw invalidParam(
-            `Changing param values is not allowed. Param with key='${p}' was already logged with value='${existing}' for run ID='${runId}'. Attempted logging new value '${value}'.`,
+            `Changing param values is not allowed. Param with key='${p}' was already logged with value='${clip(existing)}' for run ID='${runId}'. Attempted logging new value '${clip(value)}'.`,
           );
         }
       }
@@ -236,7 +236,7 @@ export class Runs {
   deleteTag(runId: string, key: string): void {
     this.activeRow(runId);
     const r = this.db.prepare('DELETE FROM tags WHERE run_uuid = ? AND key = ?').run(runId, key);
-    if (r.changes === 0) throw notFound(`No tag with name: ${key} in run with id ${runId}`);
+    if (r.changes === 0) throw notFound(`No tag with name: ${clip(key)} in run with id ${runId}`);
   }
 
   logInputs(runId: string, datasets: DatasetInputIn[]): void {
@@ -245,8 +245,8 @@ export class Runs {
     this.db.transaction(() => {
       for (const d of datasets) {
         const ds = d.dataset;
-        if (!ds.name || ds.name.length > 500) throw invalidParam(`Invalid dataset name '${ds.name}'`);
-        if (!ds.digest || ds.digest.length > 36) throw invalidParam(`Invalid dataset digest '${ds.digest}' (at most 36 characters)`);
+        if (!ds.name || ds.name.length > 500) throw invalidParam(`Invalid dataset name '${clip(ds.name)}'`);
+        if (!ds.digest || ds.digest.length > 36) throw invalidParam(`Invalid dataset digest '${clip(ds.digest)}' (at most 36 characters)`);
         this.db
           .prepare(
             `INSERT INTO datasets (dataset_uuid, experiment_id, name, digest, source_type, source, schema, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?)

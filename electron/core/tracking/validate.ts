@@ -29,9 +29,21 @@ function normPosix(p: string): string {
   return abs ? '/' + joined : joined || '.';
 }
 
-const json = (v: unknown) => JSON.stringify(v);
+/** How much of a user-supplied value an error message repeats: enough to recognise it, never a megabyte. */
+export const MAX_ECHO_LENGTH = 250;
+
+/** `s` cut to `max` characters, with an ellipsis and the full length when cut. */
+export function clip(s: string, max = MAX_ECHO_LENGTH): string {
+  return s.length > max ? `${s.slice(0, max)}… (${s.length} characters)` : s;
+}
+
+/** A value as error messages show it: JSON, clipped (a long string keeps its quotes, its length follows). */
+function shown(v: unknown): string {
+  if (typeof v === 'string') return v.length > MAX_ECHO_LENGTH ? `${JSON.stringify(`${v.slice(0, MAX_ECHO_LENGTH)}…`)} (${v.length} characters)` : JSON.stringify(v);
+  return clip(String(JSON.stringify(v)));
+}
 export const invalidValue = (path: string, value: unknown, message?: string) =>
-  invalidParam(message ? `Invalid value ${json(value)} for parameter '${path}' supplied: ${message}` : `Invalid value ${json(value)} for parameter '${path}' supplied.`);
+  invalidParam(message ? `Invalid value ${shown(value)} for parameter '${clip(path)}' supplied: ${message}` : `Invalid value ${shown(value)} for parameter '${clip(path)}' supplied.`);
 
 const BAD_CHARS = 'Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).';
 
@@ -43,7 +55,8 @@ export function validateName(name: string, path: string): void {
     throw invalidValue(
       path,
       name,
-      `Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${norm}'`,
+      // The value is already in the message once: a long one is not repeated in full.
+      `Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${clip(norm, 100)}'`,
     );
   }
 }
@@ -57,7 +70,7 @@ export function validateRunId(runId: string, path = 'run_id'): void {
 }
 
 export function validateExperimentId(id: string): number {
-  if (!EXPERIMENT_ID_RE.test(id)) throw invalidParam(`Invalid experiment ID: '${id}'`);
+  if (!EXPERIMENT_ID_RE.test(id)) throw invalidParam(`Invalid experiment ID: '${clip(id)}'`);
   return Number(id);
 }
 
@@ -81,9 +94,9 @@ export function validateMetric(m: { key: string; value: number; timestamp: numbe
   if (fresh) validateName(m.key, path ? `${path}.key` : 'key');
   if (typeof m.value !== 'number') throw invalidValue(`${path}.value`, m.value, 'Please specify value as a valid double (64-bit floating point)');
   if (!Number.isFinite(m.timestamp) || m.timestamp < 0) {
-    throw invalidValue(`${path}.timestamp`, m.timestamp, `metric '${m.key}' (value=${m.value}). Timestamp must be a nonnegative long (64-bit integer) `);
+    throw invalidValue(`${path}.timestamp`, m.timestamp, `metric '${clip(m.key)}' (value=${m.value}). Timestamp must be a nonnegative long (64-bit integer) `);
   }
-  if (!Number.isSafeInteger(m.step)) throw invalidValue(`${path}.step`, m.step, `metric '${m.key}' (value=${m.value}). Step must be a valid long (64-bit integer).`);
+  if (!Number.isSafeInteger(m.step)) throw invalidValue(`${path}.step`, m.step, `metric '${clip(m.key)}' (value=${m.value}). Step must be a valid long (64-bit integer).`);
   if (fresh) {
     validateLength('Metric name', MAX_ENTITY_KEY_LENGTH, m.key);
     knownKeys?.add(m.key);
@@ -100,13 +113,37 @@ export function validateTag(t: { key: string; value: string }, path: string): vo
   validateName(t.key, path ? `${path}.key` : 'key');
   validateLength(path ? `${path}.key` : 'key', MAX_ENTITY_KEY_LENGTH, t.key);
   validateLength(path ? `${path}.value` : 'value', MAX_TAG_VAL_LENGTH, t.value);
+  if (t.key.startsWith('mlflow.')) validateReservedTag(t, path);
+}
+
+const isJsonArray = (v: string): boolean => {
+  try {
+    return Array.isArray(JSON.parse(v));
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Run tags MLflow reserves and that mldesk (or MLflow's own client and UI) reads back with a fixed shape: a value of
+ * another shape is refused on write instead of breaking the reader later (runs/log-model appends to the history).
+ */
+export const RESERVED_RUN_TAGS: Readonly<Record<string, { check: (value: string) => boolean; expected: string }>> = {
+  'mlflow.log-model.history': { check: isJsonArray, expected: 'a JSON array (the models runs/log-model recorded)' },
+  'mlflow.parentRunId': { check: (v) => RUN_ID_RE.test(v), expected: 'a run ID' },
+};
+
+/** Reserved `mlflow.*` run tags: their values must have the shape their readers expect. */
+export function validateReservedTag(t: { key: string; value: string }, path: string): void {
+  const rule = Object.hasOwn(RESERVED_RUN_TAGS, t.key) ? RESERVED_RUN_TAGS[t.key] : undefined;
+  if (rule && !rule.check(t.value)) throw invalidValue(path ? `${path}.value` : 'value', t.value, `the reserved tag '${t.key}' must be ${rule.expected}.`);
 }
 
 /** Artifact paths: relative, no '..', no absolute, no backslashes or NUL; returns the normalised relative path. */
 export function safeRelativePath(p: string, what = 'path'): string {
-  if (p.includes('\0') || p.includes('\\')) throw invalidParam(`Invalid ${what} '${p}': it must not contain backslashes or NUL`);
-  if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) throw invalidParam(`Invalid ${what} '${p}': it must be relative`);
+  if (p.includes('\0') || p.includes('\\')) throw invalidParam(`Invalid ${what} '${clip(p)}': it must not contain backslashes or NUL`);
+  if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) throw invalidParam(`Invalid ${what} '${clip(p)}': it must be relative`);
   const segs = p.split('/').filter((s) => s !== '' && s !== '.');
-  if (segs.some((s) => s === '..')) throw invalidParam(`Invalid ${what} '${p}': '..' is not allowed`);
+  if (segs.some((s) => s === '..')) throw invalidParam(`Invalid ${what} '${clip(p)}': '..' is not allowed`);
   return segs.join('/');
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../../core/engine';
 import { toMlflowError } from '../../core/tracking/errors';
 import { invalidParam } from '../../core/tracking/errors';
-import { BodyTooLarge, readBody } from '../respond';
+import { assertJsonDepth, BodyTooLarge, readBody } from '../respond';
 import type { RouteAdapter } from '../http';
 import type { HttpMethod, MlflowRoute } from './router';
 import { jsonName, parseMessage, queryToDict } from './protoJson';
@@ -97,8 +97,14 @@ async function readJsonObject(req: IncomingMessage, bodyLimit: number | undefine
   if (raw.length === 0) return fallback();
   let parsed: unknown;
   try {
-    parsed = parseLenientJson(raw.toString('utf8'));
-    if (typeof parsed === 'string') parsed = parseLenientJson(parsed);
+    // Depth is checked before parsing (a deep body would overflow the stack), again inside a double-encoded one.
+    const text = raw.toString('utf8');
+    assertJsonDepth(text);
+    parsed = parseLenientJson(text);
+    if (typeof parsed === 'string') {
+      assertJsonDepth(parsed);
+      parsed = parseLenientJson(parsed);
+    }
   } catch (e) {
     throw invalidParam(`Malformed JSON request body: ${(e as Error).message}`);
   }

@@ -68,7 +68,8 @@ export async function artifactProxy(engine: Engine, req: IncomingMessage, res: S
         'content-type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
         'content-length': size,
         'x-content-type-options': 'nosniff',
-        'content-disposition': `attachment; filename="${path.basename(file).replace(/["\r\n]/g, '')}"`,
+        // ASCII fallback plus RFC 5987 for the real name (a header value may not carry raw non-ASCII).
+        'content-disposition': `attachment; filename="${path.basename(file).replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(path.basename(file))}`,
       });
       const stream = fs.createReadStream(file, { fd });
       stream.on('error', () => res.destroy());

@@ -45,7 +45,12 @@ function pyType(v: unknown): string {
 }
 
 function shown(v: unknown): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  let s: string;
+  try {
+    s = typeof v === 'string' ? v : JSON.stringify(v);
+  } catch {
+    s = `(${pyType(v)})`;
+  }
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 

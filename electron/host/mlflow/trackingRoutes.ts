@@ -2,12 +2,23 @@ import { invalidParam } from '../../core/tracking/errors';
 import { MAX_BATCH_LOG_REQUEST_SIZE } from '../../core/tracking/validate';
 import { decodePageToken, encodePageToken } from '../../core/tracking/pageToken';
 import * as M from './messages';
+import { parseJsonLimited } from '../respond';
 import { checkMaxResults } from './paging';
 import { route, type MlflowRequest, type MlflowRoute } from './router';
 
 /** run_id, with MLflow 1.x's run_uuid as a fallback (the parser already refused a request with neither). */
 const runIdOf = (b: { run_id?: string; run_uuid?: string }): string => b.run_id || b.run_uuid || '';
 const t = (r: MlflowRequest) => r.engine.tracking;
+/** The run's log-model history (a JSON array; writes are validated, but a store from before that may hold anything). */
+function parseHistory(prev: string | undefined): unknown[] {
+  if (!prev) return [];
+  try {
+    const h = parseJsonLimited(prev);
+    return Array.isArray(h) ? h : [];
+  } catch {
+    return [];
+  }
+}
 const kv = (xs: Array<{ key?: string; value?: string }>) => xs.map((x) => ({ key: x.key ?? '', value: x.value ?? '' }));
 
 export const trackingRoutes: MlflowRoute[] = [
@@ -97,13 +108,13 @@ export const trackingRoutes: MlflowRoute[] = [
   route('POST', 'runs/log-model', M.LogModel, (b, r) => {
     let model: unknown;
     try {
-      model = JSON.parse(b.model_json);
+      model = parseJsonLimited(b.model_json);
     } catch {
       throw invalidParam("Invalid value for parameter 'model_json': it must be a JSON string");
     }
     const run = t(r).runs.get(b.run_id);
     const prev = run.data.tags.find((x) => x.key === 'mlflow.log-model.history')?.value;
-    const history = prev ? (JSON.parse(prev) as unknown[]) : [];
+    const history = parseHistory(prev);
     history.push(model);
     t(r).runs.logBatch(b.run_id, { tags: [{ key: 'mlflow.log-model.history', value: JSON.stringify(history) }] });
     return {};
