@@ -76,3 +76,21 @@ export function parseRoute(r: MlflowRoute, body: Record<string, unknown>): unkno
   for (const [k, v] of Object.entries(body)) for (const x of Array.isArray(v) ? v : [v]) q.append(k, String(x));
   return parseMessage(r.message, queryToDict(r.message, q));
 }
+
+/** One HTTP request with an optional JSON body (a string is sent as is); the body comes back parsed when it is JSON. */
+export async function request(url: string, method: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method,
+    redirect: 'manual',
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: Record<string, any> = {}; // eslint-disable-line @typescript-eslint/no-explicit-any
+  try {
+    json = JSON.parse(text) as typeof json;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body: json, text, headers: res.headers };
+}

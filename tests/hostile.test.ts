@@ -17,7 +17,7 @@ import { methodNames } from '../shared/contract';
 import { mlflowRoutes } from '../electron/host/mlflow/routes';
 import { startServer, type Served } from '../electron/host/serve';
 import { JsonTooDeep, parseJsonLimited } from '../electron/host/respond';
-import { serveInProcess, tmpDir } from './helpers';
+import { serveInProcess, tmpDir, request } from './helpers';
 import { deepArray, deepObject, generate, hostRequests, MIB, mlflowRoutePaths, sample, type GenContext, type HostileRequest } from './hostileGen';
 
 type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -193,33 +193,8 @@ let s: S;
 let ctx: GenContext;
 const totals = { requests: 0, ms: 0, answers: [] as Answer[] };
 
-async function mlflow(method: string, p: string, body?: unknown, srv: S = s): Promise<{ status: number; body: J; text: string }> {
-  const res = await fetch(`${srv.url}/api/2.0/mlflow/${p}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: J = {};
-  try {
-    json = JSON.parse(text) as J;
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, body: json, text };
-}
-
-async function rpc(name: string, body: unknown, srv: S = s): Promise<{ status: number; body: J; text: string }> {
-  const res = await fetch(`${srv.url}/rpc/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-  const text = await res.text();
-  let json: J = {};
-  try {
-    json = JSON.parse(text) as J;
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, body: json, text };
-}
+const mlflow = (method: string, p: string, body?: unknown, srv: S = s) => request(`${srv.url}/api/2.0/mlflow/${p}`, method, body);
+const rpc = (name: string, body: unknown, srv: S = s) => request(`${srv.url}/rpc/${name}`, 'POST', body);
 
 /** A run, an experiment, a logged model and a registered model to aim at, twice (the second set for deleting routes). */
 async function makeContext(srv: S, tag: string): Promise<GenContext> {

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../resources/demo/generate';
 /**
  * Hostile-input generator for tests/hostile.test.ts: malformed requests for every contract method (POST /rpc/…), every
  * MLflow route, the artifact proxy, the UI host and the host's own paths. Deterministic: the same seed and context give
@@ -38,17 +39,8 @@ export interface GenContext {
   scratch: { runId: string; experimentId: string; modelId: string; registeredModel: string };
 }
 
-/** mulberry32: small, fast, good enough to pick samples. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The demo generator's seeded PRNG (mulberry32). */
+export const prng = mulberry32;
 
 export const MIB = 1024 * 1024;
 const memo = new Map<string, string>();

@@ -7,28 +7,13 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { serveInProcess, tmpDir } from './helpers';
+import { request, serveInProcess, tmpDir } from './helpers';
 import type { Served } from '../electron/host/serve';
 
 type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type S = Served & { dataDir: string };
 
-async function req(base: string, method: string, p: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(base + p, {
-    method,
-    redirect: 'manual',
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: J = {};
-  try {
-    json = JSON.parse(text) as J;
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, body: json, headers: res.headers, text };
-}
+const req = (base: string, method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => request(base + p, method, body, headers);
 
 describe('cross-site requests', () => {
   let s: S;
