@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import fs from 'node:fs';
 import { useDemoServer } from './server';
 
 // Six real demo trainings logged through the launcher into the same data dir the server then opens.
@@ -66,4 +67,60 @@ test('a run logging a point every 200 ms streams into the open chart without a r
   } finally {
     await rpc('launcher.stop', { runId: run.runId }).catch(() => undefined);
   }
+});
+
+test('chart exports explain themselves: SVG text has the title, axis titles and a legend with the run names; PNG downloads', async ({ page }) => {
+  const { exp, byName } = await demoRuns();
+  const names = ['logreg-lr0.1', 'logreg-lr0.05', 'gbt-60x2'];
+  await page.goto(`${demoServer().url}/#/compare?exp=${exp}&runs=${names.map((n) => byName[n]).join(',')}&keys=val_auc`);
+  const c = chart(page, 'val_auc');
+  await expect(c).toHaveAttribute('data-series', '3');
+
+  const [svgDownload] = await Promise.all([page.waitForEvent('download'), c.getByTestId('btn-export-svg').click()]);
+  expect(svgDownload.suggestedFilename()).toBe('val_auc.svg');
+  const svg = fs.readFileSync((await svgDownload.path())!, 'utf8');
+  // The text nodes of the picture.
+  const texts = [...svg.matchAll(/<text\b[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
+  expect(texts[0]).toBe('val_auc');
+  for (const n of names) expect(texts).toContain(n);
+  expect(texts).toContain('step');
+  expect(svg).toMatch(/<text\b[^>]*class="export-axis-y"[^>]*>val_auc<\/text>/);
+  // The legend swatches use the runs' colours.
+  const legend = await page.locator('[data-testid="compare-run-swatch"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-color')));
+  for (const color of legend) expect(svg).toContain(`fill="${color}"`);
+
+  const [pngDownload] = await Promise.all([page.waitForEvent('download'), c.getByTestId('btn-export-png').click()]);
+  expect(pngDownload.suggestedFilename()).toBe('val_auc.png');
+  const png = fs.readFileSync((await pngDownload.path())!);
+  expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+  // Taller than the chart alone: the title and legend rows are part of the picture.
+  const height = png.readUInt32BE(20);
+  const chartHeight = await c.locator('.recharts-surface').evaluate((el) => el.getBoundingClientRect().height);
+  expect(height).toBeGreaterThan(chartHeight * 2);
+});
+
+test('after a zoom, switching the x axis leaves no stale tooltip', async ({ page }) => {
+  const { exp, byName } = await demoRuns();
+  await page.goto(`${demoServer().url}/#/compare?exp=${exp}&runs=${Object.values(byName).join(',')}&keys=val_loss`);
+  const c = chart(page, 'val_loss');
+  await expect(c).toHaveAttribute('data-series', '6');
+  const body = c.getByTestId('compare-chart-body');
+  const box = (await body.boundingBox())!;
+  const y = box.y + box.height / 2;
+  // Hovering shows the tooltip…
+  await page.mouse.move(box.x + box.width * 0.5, y);
+  await expect(c.getByTestId('compare-tooltip')).toBeVisible();
+  // …drag-to-zoom, the pointer staying over the chart…
+  await page.mouse.move(box.x + box.width * 0.3, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.6, y, { steps: 5 });
+  await page.mouse.up();
+  await expect(c).toHaveAttribute('data-zoomed', '1');
+  await expect(c.getByTestId('compare-tooltip')).toHaveCount(0);
+  // …then the x axis changes from the toolbar (the pointer has not moved): no tooltip from the old scales.
+  await page.getByTestId('compare-x-axis').selectOption('relative');
+  await expect(c).toHaveAttribute('data-zoomed', '0');
+  await expect(c.getByTestId('compare-tooltip')).toHaveCount(0);
+  await page.mouse.move(box.x + box.width * 0.5, y + 2);
+  await expect(c.getByTestId('compare-tooltip')).toBeVisible();
 });

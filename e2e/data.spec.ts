@@ -28,8 +28,8 @@ test.beforeAll(async () => {
     // The demo commits two versions of data/train.csv (and data/production.csv, and expectations).
     cli(['demo', '--no-runs', '--dir', demo, '--data-dir', dataDir], { HOME: home });
     const train = path.join(demo, 'data', 'train.csv');
-    // A launcher run in the project records the demo's current version (2) as its input (lineage).
-    cli(['run', '--project', demo, '--experiment', 'lineage', '--name', 'uses-v1', '--no-system-metrics', '--data-dir', dataDir, '--', process.execPath, '-e', '0'], { HOME: home });
+    // A launcher run in the project records the demo's current version (2) as its input (lineage): named by --input.
+    cli(['run', '--project', demo, '--experiment', 'lineage', '--name', 'uses-v1', '--input', 'data/train.csv', '--no-system-metrics', '--data-dir', dataDir, '--', process.execPath, '-e', '0'], { HOME: home });
     // Version 3: change the income of CHANGED customers.
     const lines = fs.readFileSync(train, 'utf8').split('\r\n');
     const header = lines[0]!.split(',');
@@ -175,6 +175,43 @@ test('the diff CSV holds every row matching the filters, across pages', async ({
   expect(kinds(filtered.rows)).toEqual({ removed: EVENTS.removed, added: EVENTS.added });
 });
 
+test('data status: versioned files show current, an edited one modified; checkout shows its changes in the engine\'s words and needs confirming', async ({ page }) => {
+  const production = path.join(demo, 'data', 'production.csv');
+  const original = fs.readFileSync(production, 'utf8');
+  const badge = (p: string) => page.locator(`[data-testid="dataset-item"][data-path="${p}"] [data-testid="dataset-status"]`);
+  await page.goto(`${server.url}/#/data`);
+  await page.getByTestId('data-project-select').selectOption({ label: 'credit-risk-demo' });
+  for (const p of ['data/train.csv', 'data/production.csv', 'data/events.csv']) await expect(badge(p)).toHaveAttribute('data-state', 'current');
+  await expect(page.locator('[data-testid="not-added-item"][data-path="data/ragged.csv"] [data-testid="dataset-status"]')).toHaveAttribute('data-state', 'not-added');
+
+  // An edit outside the app (one more row); the list refreshes when the window regains focus.
+  const eol = original.includes('\r\n') ? '\r\n' : '\n';
+  const last = original.trimEnd().split(/\r?\n/).at(-1)!;
+  fs.writeFileSync(production, `${original}${original.endsWith('\n') ? '' : eol}${last}${eol}`);
+  await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+  await expect(badge('data/production.csv')).toHaveAttribute('data-state', 'modified');
+  await expect(badge('data/train.csv')).toHaveAttribute('data-state', 'current');
+  const status = JSON.parse(cli(['data', 'status', '--project', demo, '--json', '--data-dir', server.dataDir], { HOME: server.home })) as { datasets: Array<{ path: string; state: string; message: string }> };
+  const engineSays = status.datasets.find((d) => d.path === 'data/production.csv')!;
+  expect(engineSays.state).toBe('modified');
+  expect(engineSays.message).toMatch(/^data\/production\.csv has local changes \([\d,]+ rows, .* vs the pointer's [\d,]+ rows, .*\)$/);
+  await expect(badge('data/production.csv')).toHaveAttribute('title', engineSays.message);
+
+  // Checkout: the dialog says what `data checkout` would refuse with, and forces only once confirmed.
+  await page.locator('[data-testid="dataset-item"][data-path="data/production.csv"]').click();
+  await page.getByTestId('data-tab-versions').click();
+  await page.getByTestId('btn-checkout').first().click();
+  await expect(page.getByTestId('checkout-local-changes')).toContainText(engineSays.message);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  expect(fs.readFileSync(production, 'utf8')).not.toBe(original);
+  await page.getByTestId('btn-checkout').first().click();
+  await expect(page.getByTestId('checkout-local-changes')).toBeVisible();
+  await page.getByRole('button', { name: 'Discard local changes and check out' }).click();
+  await expect(page.getByTestId('checkout-local-changes')).toHaveCount(0);
+  await expect(badge('data/production.csv')).toHaveAttribute('data-state', 'current');
+  expect(fs.readFileSync(production, 'utf8')).toBe(original);
+});
+
 test.describe('the demo on first open', () => {
   // Exactly what a user runs: `mldesk demo` (with its trainings), then the UI on the same data dir.
   const demoServer = useDemoServer(test);
@@ -186,6 +223,10 @@ test.describe('the demo on first open', () => {
     await expect(page.getByTestId('datasets-empty')).toHaveCount(0);
     await expect(page.getByText('No datasets yet')).toHaveCount(0);
     await expect(page.locator('[data-testid="dataset-item"][data-path="data/train.csv"] [data-testid="dataset-expectations"]')).toBeVisible();
+    // `data status`: the demo's datasets are exactly their versions.
+    for (const p of ['data/train.csv', 'data/production.csv']) {
+      await expect(page.locator(`[data-testid="dataset-item"][data-path="${p}"] [data-testid="dataset-status"]`)).toHaveAttribute('data-state', 'current');
+    }
 
     await page.locator('[data-testid="dataset-item"][data-path="data/train.csv"]').click();
     await page.getByTestId('data-tab-versions').click();
@@ -216,11 +257,25 @@ test.describe('the demo on first open', () => {
     await expect(summary).toHaveAttribute('data-passed', 'false', { timeout: 30_000 });
     await expect(page.locator('[data-testid="validation-check"][data-passed="false"][data-column="income"]').first()).toBeVisible();
 
-    // Lineage: a demo run links its train.csv input to the current version.
+    // production.csv's own tab checks it against train.csv first (the project's training reference), as a batch:
+    // it fails on drift, not on having fewer rows than the training set.
+    await page.goto(`${demoServer().url}/#/data`);
+    await page.locator('[data-testid="dataset-item"][data-path="data/production.csv"]').click();
+    await page.getByTestId('data-tab-validation').click();
+    await expect(page.getByTestId('validate-against')).toHaveValue('data/train.csv');
+    await expect(page.getByTestId('validate-against')).toHaveAttribute('data-rule', 'training');
+    await expect(page.getByTestId('expectations-source')).toHaveAttribute('data-committed', 'true');
+    await page.getByTestId('btn-validate').click();
+    await expect(page.getByTestId('validation-summary')).toHaveAttribute('data-passed', 'false', { timeout: 30_000 });
+    await expect(page.locator('[data-testid="validation-check"][data-passed="false"][data-column="credit_score"]').first()).toBeVisible();
+    await expect(page.locator('[data-testid="validation-check"][data-passed="false"][data-column=""]')).toHaveCount(0);
+
+    // Lineage: a demo run links its train.csv input (logged by train.mjs, the file it read) to the current version.
     await page.goto(`${demoServer().url}/#/runs`);
     await page.locator('[data-testid="experiment-item"][data-experiment-name="credit-risk"]').click();
     await page.locator('[data-testid="run-row"][data-run-name="logreg-lr0.1"]').click();
-    const link = page.locator('[data-testid="run-datasets"] [data-testid="dataset-item"][data-name="data/train.csv"] [data-testid="dataset-version-link"]');
+    const link = page.locator('[data-testid="run-datasets"] [data-testid="dataset-item"][data-name="train"] [data-testid="dataset-version-link"]');
     await expect(link).toHaveAttribute('data-commit', latest);
+    await expect(page.locator('[data-testid="run-datasets"] [data-testid="dataset-item"]')).toHaveCount(1);
   });
 });

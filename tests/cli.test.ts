@@ -55,7 +55,7 @@ describe('mldesk CLI', () => {
 
 describe('mldesk help', () => {
   const COMMANDS = ['serve', 'demo', 'run', 'data', 'version', 'help'];
-  const DATA_SUBS = ['add', 'versions', 'checkout', 'profile', 'diff', 'expect', 'validate'];
+  const DATA_SUBS = ['add', 'versions', 'checkout', 'status', 'profile', 'diff', 'expect', 'validate'];
 
   it('--help, -h, help and no arguments print the general usage and exit 0', async () => {
     const runs = await Promise.all([['--help'], ['-h'], ['help'], []].map((a) => runCli(a)));
@@ -96,7 +96,7 @@ describe('mldesk help', () => {
       }
       expect(new Set(runs.map((r) => r.out)).size, s).toBe(1);
     }
-  });
+  }, 90_000);
 
   it('--help wins over the command: nothing runs, no data dir is created', async () => {
     const dataDir = path.join(tmpDir(), 'd');
@@ -121,7 +121,7 @@ describe('mldesk help', () => {
     expect(cmd.code).toBe(2);
     expect(cmd.out).toMatch(/^mldesk help: unknown command "bogus" \(commands: serve, demo, run, data, users, version, help\)/);
     expect(sub.code).toBe(2);
-    expect(sub.out).toMatch(/unknown subcommand "data bogus" \(data subcommands: add, versions, checkout, profile, diff, expect, validate\)/);
+    expect(sub.out).toMatch(/unknown subcommand "data bogus" \(data subcommands: add, versions, checkout, status, profile, diff, expect, validate[,)]/);
     expect(none.code).toBe(2);
     expect(none.out).toMatch(/mldesk serve has no subcommands/);
     expect(top.code).toBe(2);

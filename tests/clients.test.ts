@@ -314,6 +314,20 @@ describe('Python mldesk_client', () => {
     expect(runs.every((x) => x.info.end_time !== undefined)).toBe(true);
   });
 
+  it('records the OS user like MLflow (mlflow.user from getpass.getuser()) unless the caller gives one', async () => {
+    const exp = await client.getOrCreateExperiment('py-user');
+    const env = { MLFLOW_EXPERIMENT_ID: exp.experiment_id, LOGNAME: 'ada', USER: 'ada', LNAME: 'ada', USERNAME: 'ada' };
+    const own = await pythonCode("import mldesk_client as m\nwith m.start_run(run_name='who'):\n    pass", env);
+    expect(own.code, own.stderr).toBe(0);
+    const given = await pythonCode("import mldesk_client as m\nwith m.start_run(run_name='given', tags={'mlflow.user': 'grace'}):\n    pass", env);
+    expect(given.code, given.stderr).toBe(0);
+    const runs = await client.searchRuns({ experimentIds: [exp.experiment_id], orderBy: ['attributes.start_time ASC'] });
+    const user = (r: (typeof runs)[number]) => [r.info.user_id, r.data.tags.find((t) => t.key === 'mlflow.user')?.value];
+    expect(runs.map((r) => r.info.run_name)).toEqual(['who', 'given']);
+    expect(user(runs[0]!)).toEqual(['ada', 'ada']);
+    expect(user(runs[1]!)).toEqual(['grace', 'grace']);
+  });
+
   it('sends NaN/Infinity and splits a 2500-metric / 250-param log_batch', async () => {
     const exp = await client.getOrCreateExperiment('py-batch');
     const id = (await client.createRun(exp.experiment_id)).info.run_id;

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import { runCli, tmpDir } from './helpers';
+import { execFileSync } from 'node:child_process';
+import { repoRoot, runCli, tmpDir } from './helpers';
 import { startServer, type Served } from '../electron/host/serve';
 import { MldeskError } from '../shared/contract';
 import { sha256File } from '../electron/core/data/hash';
@@ -138,5 +139,150 @@ describe('mldesk data CLI', () => {
     const rr = await runCli(['data', 'diff', a, ragged, '--data-dir', dataDir]);
     expect(rr.code).not.toBe(0);
     expect(rr.out).toMatch(/r\.csv: line 3: ragged row: expected 2 fields, found 1/);
+  }, 60_000);
+});
+
+// ── issue 11: commits of the data layer, checkout over local changes, paths relative to --project ──────────────
+
+const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
+/** The git binary, as a user would run it. */
+const sh = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env: GIT_ENV });
+const committed = (cwd: string, commit: string) => sh(cwd, 'show', '--name-only', '--format=', commit).trim().split('\n').sort();
+const porcelain = (cwd: string) => sh(cwd, 'status', '--porcelain');
+
+describe('commits of the data layer leave the index alone', () => {
+  it('open, data add and saveExpectations commit only their own files: staged changes stay staged, unstaged ones unstaged', async () => {
+    const w = path.join(tmpDir(), 'repo');
+    fs.mkdirSync(path.join(w, 'data'), { recursive: true });
+    sh(w, 'init', '-q', '-b', 'main');
+    fs.writeFileSync(path.join(w, 'train.mjs'), 'console.log(1);\n');
+    fs.writeFileSync(path.join(w, '.gitignore'), 'node_modules/\n');
+    fs.writeFileSync(path.join(w, 'data', 'lookup.csv'), csv(20));
+    sh(w, 'add', '.');
+    sh(w, 'commit', '-qm', 'init');
+
+    // Opening the folder commits the cache lines of .gitignore, nothing else.
+    fs.writeFileSync(path.join(w, 'NOTES.md'), 'notes\n');
+    sh(w, 'add', 'NOTES.md');
+    const pid = (await s.engine.projects.open({ path: w })).id;
+    expect(committed(w, 'HEAD')).toEqual(['.gitignore']);
+    expect(porcelain(w)).toBe('A  NOTES.md\n');
+
+    fs.appendFileSync(path.join(w, 'train.mjs'), 'console.log(2);\n');
+    sh(w, 'add', 'train.mjs');
+    fs.appendFileSync(path.join(w, '.gitignore'), '*.log\n'); // the user's own, unstaged edit
+    fs.writeFileSync(path.join(w, 'data', 'production.csv'), csv(50));
+    expect(porcelain(w)).toBe(' M .gitignore\nA  NOTES.md\nM  train.mjs\n?? data/production.csv\n');
+
+    const r = await call<{ commit: string }>('data.add', { projectId: pid, path: 'data/production.csv' });
+    expect(committed(w, r.commit)).toEqual(['.gitignore', 'data/production.csv.mldesk']);
+    // Same staged entries; .gitignore keeps only the user's edit as a (still unstaged) change.
+    expect(porcelain(w)).toBe(' M .gitignore\nA  NOTES.md\nM  train.mjs\n');
+    expect(sh(w, 'show', 'HEAD:.gitignore')).toContain('/data/production.csv\n');
+    expect(sh(w, 'show', 'HEAD:.gitignore')).not.toContain('*.log');
+    expect(sh(w, 'diff', '--', '.gitignore').split('\n').filter((l) => /^[+-][^+-]/.test(l))).toEqual(['+*.log']);
+    expect(sh(w, 'show', 'HEAD:train.mjs')).toBe('console.log(1);\n');
+    expect(sh(w, 'diff', '--cached', '--name-only').trim().split('\n')).toEqual(['NOTES.md', 'train.mjs']);
+
+    // A file git tracked before leaves the tree (and the index) in the dataset's commit; other entries stay.
+    const r2 = await call<{ commit: string }>('data.add', { projectId: pid, path: 'data/lookup.csv' });
+    expect(committed(w, r2.commit)).toEqual(['.gitignore', 'data/lookup.csv', 'data/lookup.csv.mldesk']);
+    expect(sh(w, 'ls-files', 'data')).toBe('data/lookup.csv.mldesk\ndata/production.csv.mldesk\n');
+    expect(porcelain(w)).toBe(' M .gitignore\nA  NOTES.md\nM  train.mjs\n');
+
+    const exp = await call<{ expectations: unknown }>('data.expectations', { projectId: pid, path: 'data/production.csv' });
+    const saved = await call<{ commit: string }>('data.saveExpectations', { projectId: pid, path: 'data/production.csv', expectations: exp.expectations });
+    expect(committed(w, saved.commit)).toEqual(['data/production.csv.expectations.json']);
+    expect(porcelain(w)).toBe(' M .gitignore\nA  NOTES.md\nM  train.mjs\n');
+    expect(sh(w, 'fsck', '--no-dangling', '--no-progress')).toBe('');
+    expect(sh(w, 'log', '--format=%s').trim().split('\n')).toHaveLength(5);
+  });
+
+  it('the CLI does the same: `mldesk data add` commits its pointer only', async () => {
+    const w = path.join(tmpDir(), 'repo');
+    fs.mkdirSync(path.join(w, 'data'), { recursive: true });
+    sh(w, 'init', '-q', '-b', 'main');
+    fs.writeFileSync(path.join(w, 'train.mjs'), 'console.log(1);\n');
+    sh(w, 'add', '.');
+    sh(w, 'commit', '-qm', 'init');
+    fs.writeFileSync(path.join(w, 'NOTES.md'), 'notes\n');
+    fs.appendFileSync(path.join(w, 'train.mjs'), 'console.log(2);\n');
+    sh(w, 'add', 'NOTES.md', 'train.mjs');
+    fs.writeFileSync(path.join(w, 'data', 'production.csv'), csv(50));
+    const r = await runCli(['data', 'add', path.join(w, 'data', 'production.csv'), '--data-dir', path.join(w, '..', 'dd')], GIT_ENV);
+    expect(r.code, r.out).toBe(0);
+    // The pointer, and .gitignore (the data file's line; and the cache's lines, which were missing).
+    expect(committed(w, 'HEAD')).toEqual(['.gitignore', 'data/production.csv.mldesk']);
+    expect(sh(w, 'show', 'HEAD:.gitignore')).toMatch(/^\.mldesk\/cache\/$/m);
+    expect(porcelain(w)).toBe('A  NOTES.md\nM  train.mjs\n');
+  }, 60_000);
+});
+
+describe('checkout over local changes', () => {
+  it('is refused with what differs (FAILED_PRECONDITION) unless forced; the pointer follows the checked-out version', async () => {
+    const f = path.join(dir, 'data', 'co.csv');
+    fs.writeFileSync(f, csv(200));
+    const v1 = await call<{ commit: string; pointer: { sha256: string } }>('data.add', { projectId, path: 'data/co.csv' });
+    fs.writeFileSync(f, csv(220));
+    const v2 = await call<{ commit: string; pointer: { sha256: string } }>('data.add', { projectId, path: 'data/co.csv' });
+    fs.appendFileSync(f, '999,1,1\n');
+    const edited = await sha256File(f);
+    const r = await s.engine.call('data.checkout', { projectId, path: 'data/co.csv', version: v1.commit.slice(0, 8) });
+    expect(r.ok).toBe(false);
+    const err = !r.ok ? r.error : null;
+    expect(err?.code).toBe('FAILED_PRECONDITION');
+    expect(err?.message).toMatch(
+      new RegExp(`^data/co\\.csv has local changes \\(221 rows, [\\d.]+ KB, sha256 ${edited.slice(0, 12)}… vs the pointer's 220 rows, [\\d.]+ KB, ${v2.pointer.sha256.slice(0, 12)}…\\); .*--force`),
+    );
+    expect(err?.message).not.toContain('\n');
+    expect(await sha256File(f)).toBe(edited); // untouched
+
+    const p = await call<{ sha256: string }>('data.checkout', { projectId, path: 'data/co.csv', version: v1.commit.slice(0, 8), force: true });
+    expect(p.sha256).toBe(v1.pointer.sha256);
+    expect(await sha256File(f)).toBe(v1.pointer.sha256);
+    // The working pointer now names that version: no local changes, so going back needs no --force.
+    expect((JSON.parse(fs.readFileSync(f + '.mldesk', 'utf8')) as { sha256: string }).sha256).toBe(v1.pointer.sha256);
+    await call('data.checkout', { projectId, path: 'data/co.csv', version: v2.commit });
+    expect(await sha256File(f)).toBe(v2.pointer.sha256);
+    expect(sh(dir, 'status', '--porcelain', '--', 'data/co.csv.mldesk')).toBe(''); // back at HEAD's pointer: nothing to commit
+
+    // The CLI: one line naming the file and --force; exit 1; --force restores.
+    fs.writeFileSync(f, csv(220, (i) => (i === 3 ? '9' : `${i % 7}`)));
+    const dataDir = path.join(root, 'data');
+    const refused = await runCli(['data', 'checkout', f, '--version', v1.commit.slice(0, 8), '--data-dir', dataDir]);
+    expect(refused.code).toBe(1);
+    expect(refused.out.trim().split('\n')).toHaveLength(1);
+    expect(refused.out).toMatch(/^mldesk: data\/co\.csv has local changes \(220 rows, .* vs the pointer's 220 rows, .*--force/);
+    const forced = await runCli(['data', 'checkout', f, '--version', v1.commit.slice(0, 8), '--force', '--data-dir', dataDir]);
+    expect(forced.code, forced.out).toBe(0);
+    expect(await sha256File(f)).toBe(v1.pointer.sha256);
+  }, 60_000);
+});
+
+describe('paths relative to --project', () => {
+  it('data add / versions / checkout / profile / status resolve a relative file against --project, not the shell cwd', async () => {
+    const w = path.join(tmpDir(), 'proj');
+    fs.mkdirSync(path.join(w, 'data'), { recursive: true });
+    sh(w, 'init', '-q', '-b', 'main');
+    fs.writeFileSync(path.join(w, 'data', 'rel.csv'), csv(30));
+    const dd = path.join(w, '..', 'dd');
+    // runCli runs in the repository root: data/rel.csv there does not exist.
+    expect(fs.existsSync(path.join(repoRoot, 'data', 'rel.csv'))).toBe(false);
+    const added = await runCli(['data', 'add', 'data/rel.csv', '--project', w, '--data-dir', dd], GIT_ENV);
+    expect(added.code, added.out).toBe(0);
+    expect(fs.existsSync(path.join(w, 'data', 'rel.csv.mldesk'))).toBe(true);
+    const versions = await runCli(['data', 'versions', 'data/rel.csv', '--project', w, '--json', '--data-dir', dd]);
+    expect(versions.code, versions.out).toBe(0);
+    const [v] = JSON.parse(versions.out) as Array<{ commit: string }>;
+    const profile = await runCli(['data', 'profile', 'data/rel.csv', '--project', w, '--json', '--data-dir', dd]);
+    expect(profile.code, profile.out).toBe(0);
+    expect((JSON.parse(profile.out) as { rows: number }).rows).toBe(30);
+    const co = await runCli(['data', 'checkout', 'data/rel.csv', '--version', v!.commit.slice(0, 8), '--project', w, '--data-dir', dd]);
+    expect(co.code, co.out).toBe(0);
+    const outside = await runCli(['data', 'add', '../elsewhere.csv', '--project', w, '--data-dir', dd]);
+    expect(outside.code).not.toBe(0);
+    expect(outside.out).toMatch(/not inside the project/);
+    const help = await runCli(['data', '--help']);
+    expect(help.out).toMatch(/--project DIR.*relative/i);
   }, 60_000);
 });

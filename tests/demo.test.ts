@@ -400,9 +400,11 @@ describe('demo project data: versions, diff, validation, lineage', () => {
     expect(exp).toEqual(await data().inferFromFile(path.join(dir, 'data/train.csv')));
     expect(exp.reference.sha256).toBe(train[0]!.pointer.sha256);
 
-    const report = await data().validateFile(path.join(dir, 'data/production.csv'), exp);
+    // A batch against the training set's expectations: no row-count band (README "Validation against a reference").
+    const report = await data().validateFile(path.join(dir, 'data/production.csv'), exp, { rowCount: 'batch' });
     expect(report.passed).toBe(false);
     const failed = (name: string) => report.checks.filter((c) => c.name === name && !c.passed).map((c) => c.column);
+    expect(report.checks.filter((c) => c.name === 'row count')).toEqual([]);
     const drift = readJson<{ drifted: string[]; stable: string[] }>('data/drift.json');
     expect(failed('distribution shift (PSI)')).toEqual(expect.arrayContaining(drift.drifted));
     expect(failed('missing values')).toEqual(['income']);
@@ -439,9 +441,9 @@ describe('demo project data: versions, diff, validation, lineage', () => {
     const current = train[0]!.commit;
     for (const id of ids) {
       const inputs = served.engine.tracking.runs.get(id).inputs.dataset_inputs.map((i) => i.dataset);
-      // The launcher records every dataset pointer; train.mjs logs the file it read.
-      expect(inputs.map((d) => d.name).sort()).toEqual(['data/production.csv', 'data/train.csv', 'train']);
-      for (const d of inputs.filter((x) => x.name !== 'data/production.csv')) {
+      // Only what the run read: train.mjs logs the file it read (its command names no dataset); production.csv is not an input.
+      expect(inputs.map((d) => d.name)).toEqual(['train']);
+      for (const d of inputs) {
         expect(await data().locate({ name: d.name, source: d.source, digest: d.digest, projectId }), d.name).toEqual({ projectId, path: 'data/train.csv', commit: current });
       }
     }

@@ -8,7 +8,9 @@ import {
   canonicalColumnId,
   cellValue,
   collectRowKeys,
+  colorViewIds,
   columnId,
+  columnStats,
   columnTitle,
   compareQuery,
   compareValues,
@@ -28,7 +30,9 @@ import {
   parseGroupParam,
   parseSortParam,
   parseViewState,
+  placePrimary,
   planSort,
+  primaryMetrics,
   quickFilterClauses,
   quoteKey,
   quoteValue,
@@ -355,10 +359,63 @@ describe('columns and views', () => {
     const rows = [run('a', { params: { lr: '1', b: '2' }, tags: { 'mlflow.user': 'x', team: 'r' }, metrics: { 'system/cpu': [1, 1, 1], loss: [1, 1, 1], auc: [1, 1, 1] } })];
     const keys = collectRowKeys(rows);
     expect(keys).toEqual({ params: ['b', 'lr'], metrics: ['auc', 'loss', 'system/cpu'], tags: ['team', 'mlflow.user'] });
-    expect(defaultColumns(keys, false)).toEqual(['a:status', 'a:start', 'a:duration', 'a:user', 'm:auc', 'm:loss', 'p:b', 'p:lr']);
-    expect(defaultColumns(keys, true).slice(0, 3)).toEqual(['a:status', 'a:experiment', 'a:start']);
+    // One run: nothing differs; metrics by name (same coverage, recency and points), params after start/duration.
+    const stats = columnStats(rows, keys);
+    expect(stats).toEqual({ differing: [], constant: ['b', 'lr'], metrics: ['auc', 'loss'], usersDiffer: false });
+    expect(defaultColumns(stats, false)).toEqual(['a:status', 'm:auc', 'm:loss', 'a:start', 'a:duration', 'p:b', 'p:lr']);
+    expect(defaultColumns(stats, true).slice(0, 3)).toEqual(['a:status', 'a:experiment', 'm:auc']);
     expect(moveColumn(['a', 'b', 'c'], 2, 0)).toEqual(['c', 'a', 'b']);
     expect(moveColumn(['a', 'b', 'c'], 0, 5)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('default columns: the params that differ between the runs and the primary metrics come first', () => {
+    const at = (r: RunRow, m: Record<string, [ts: number, count: number]>) => {
+      for (const [k, [timestamp, count]] of Object.entries(m)) r.metrics[k] = { key: k, value: 1, step: 0, timestamp, min: 1, max: 1, count };
+      return r;
+    };
+    const rows = [
+      // seed and data are the same everywhere; lr differs; model is missing in one run (differs too).
+      at(run('a', { params: { seed: '42', data: 'v1', lr: '0.1', model: 'gbt' } }), { train_loss: [1000, 50], val_loss: [1000, 50], test_auc: [5000, 1], 'system/cpu': [6000, 500] }),
+      at(run('b', { params: { seed: '42', data: 'v1', lr: '0.05', model: 'gbt' } }), { train_loss: [2000, 50], val_loss: [2000, 50], test_auc: [9000, 1] }),
+      at(run('c', { params: { seed: '42', data: 'v1', lr: '0.05' } }), { train_loss: [3000, 40], val_loss: [3000, 40], only_c: [3000, 5] }),
+    ];
+    rows[2]!.info.user_id = 'bob';
+    const keys = collectRowKeys(rows);
+    const stats = columnStats(rows, keys);
+    expect(stats.differing).toEqual(['lr', 'model']);
+    expect(stats.constant).toEqual(['data', 'seed']);
+    expect(stats.usersDiffer).toBe(true);
+    // Logged by the most runs first; then "logged last" (test_auc ends runs a and b); then held-out scores before
+    // training curves; then most points; system/ never.
+    expect(stats.metrics).toEqual(['val_loss', 'train_loss', 'test_auc', 'only_c']);
+    expect(defaultColumns(stats, false)).toEqual(['a:status', 'm:val_loss', 'm:train_loss', 'm:test_auc', 'p:lr', 'p:model', 'a:start', 'a:duration', 'a:user', 'p:data', 'p:seed']);
+    // Primary metrics chosen for the experiment replace the automatic ones, in their order.
+    expect(primaryMetrics(stats, ['test_auc'])).toEqual(['test_auc']);
+    expect(defaultColumns(stats, false, ['test_auc', 'only_c']).slice(0, 5)).toEqual(['a:status', 'm:test_auc', 'm:only_c', 'p:lr', 'p:model']);
+    // Like the demo: every metric logged together by every run → val_* first, train_* last; params with several
+    // values (more runs first) before the ones only some runs have (same value where set).
+    const demo = [
+      at(run('g1', { params: { model: 'gbt', trees: '60', seed: '1' } }), { train_loss: [1, 6], val_auc: [1, 6], val_accuracy: [1, 6], f1: [1, 6] }),
+      at(run('g2', { params: { model: 'gbt', trees: '100', seed: '1' } }), { train_loss: [1, 6], val_auc: [1, 6], val_accuracy: [1, 6], f1: [1, 6] }),
+      at(run('l', { params: { model: 'logreg', batch_size: '256', seed: '1' } }), { train_loss: [1, 20], val_auc: [1, 20], val_accuracy: [1, 20], f1: [1, 20] }),
+      run('ext', {}),
+    ];
+    const ds = columnStats(demo, collectRowKeys(demo));
+    expect(ds.metrics).toEqual(['val_accuracy', 'val_auc', 'f1', 'train_loss']);
+    expect(ds.differing).toEqual(['model', 'trees', 'seed', 'batch_size']);
+    // Many differing params: at most DEFAULT_PARAMS of them, and then no constant ones.
+    const many = Array.from({ length: 8 }, (_, i) => `p${i}`);
+    const wide = [run('x', { params: Object.fromEntries(many.map((k) => [k, '1'])) }), run('y', { params: Object.fromEntries(many.map((k) => [k, '2'])) })];
+    const cols = defaultColumns(columnStats(wide, collectRowKeys(wide)), false);
+    expect(cols.filter((c) => c.startsWith('p:'))).toEqual(['p:p0', 'p:p1', 'p:p2', 'p:p3', 'p:p4', 'p:p5']);
+  });
+
+  it('places primary metrics first among chosen columns; picks the runs whose colours must differ', () => {
+    expect(placePrimary(['a:status', 'a:experiment', 'p:lr', 'm:loss', 'm:auc'], ['auc', 'f1'])).toEqual(['a:status', 'a:experiment', 'm:auc', 'm:f1', 'p:lr', 'm:loss']);
+    expect(placePrimary(['p:lr'], ['auc'])).toEqual(['m:auc', 'p:lr']);
+    const order = Array.from({ length: 30 }, (_, i) => `r${i}`);
+    expect(colorViewIds(order.slice(0, 5), [], [], 20)).toEqual(order.slice(0, 5));
+    expect(colorViewIds(order, ['r9', 'r2'], ['r20'], 20)).toEqual(['r2', 'r9', 'r20']);
   });
 
   it('validates saved view state', () => {
@@ -374,6 +431,7 @@ describe('columns and views', () => {
       pinned: [],
       hidden: [],
       colors: {},
+      primary: [],
       starredOnly: false,
       viewType: 'active',
     });
@@ -387,6 +445,7 @@ describe('columns and views', () => {
       pinned: ['r2'],
       hidden: 'r3',
       colors: { r1: '#e15759', r2: 'red' },
+      primary: ['auc', 7],
       starredOnly: 'yes',
       viewType: 'deleted',
     });
@@ -402,6 +461,7 @@ describe('columns and views', () => {
       pinned: ['r2'],
       hidden: [],
       colors: { r1: '#e15759' },
+      primary: ['auc'],
       starredOnly: false,
       viewType: 'deleted',
     });

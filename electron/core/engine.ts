@@ -88,7 +88,7 @@ export class Engine {
       'projects.open': (i) => this.projects.open(i),
       'projects.remove': ({ id }) => this.projects.remove(id),
       'projects.createDemo': (i) => createDemoProject(this, i.path, 'background'),
-      ...trackingHandlers(this.ctx, this.tracking),
+      ...trackingHandlers(this.ctx, this.tracking, this.data),
       ...compareHandlers(this.tracking, this.lod),
       ...dataHandlers(this.ctx, this.data),
       'views.list': ({ experimentId }) => this.views.list(experimentId),

@@ -146,6 +146,7 @@ const run = command({
     name: { type: 'string', short: 'n', arg: 'N', help: 'run name' },
     param: { type: 'string', short: 'p', multiple: true, arg: 'k=v', help: 'log a param (repeatable)' },
     validate: { type: 'string', arg: 'FILE', help: "refuse to start when FILE fails its expectations (mldesk data validate)" },
+    input: { type: 'string', multiple: true, arg: 'FILE', help: 'record the versioned dataset FILE as an input of the run (repeatable; datasets named in the command are recorded anyway)' },
     'data-dir': dataDirOption,
     'no-system-metrics': { type: 'boolean', help: 'do not sample CPU/RSS/GPU' },
   },
@@ -179,6 +180,7 @@ const run = command({
         params,
         env: {},
         validate: v.validate,
+        inputs: v.input,
       });
       console.error(`mldesk: run ${launched.runId} (experiment ${launched.experimentId}) started, pid ${launched.pid}`);
       const stop = () => void engine.launcher.stop(launched.runId);

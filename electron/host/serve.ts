@@ -6,6 +6,7 @@ import { packageRoot } from '../core/paths';
 import { assertBindAllowed, HttpHost, type RouteAdapter } from './http';
 import { mlflowAdapter } from './mlflow/adapter';
 import { mlflowRoutes } from './mlflow/routes';
+import { objectsAdapter } from './objects';
 
 export interface ServeOptions {
   dataDir: string;
@@ -43,7 +44,7 @@ export async function startServer(opts: ServeOptions): Promise<Served> {
       port: opts.port,
       token: opts.token,
       uiDir: opts.uiDir === null ? undefined : (opts.uiDir ?? defaultUiDir()),
-      adapters: [mlflowAdapter(engine, mlflowRoutes), ...(opts.adapters?.(engine) ?? [])],
+      adapters: [mlflowAdapter(engine, mlflowRoutes), objectsAdapter(engine), ...(opts.adapters?.(engine) ?? [])],
     });
   } catch (e) {
     await engine.close();

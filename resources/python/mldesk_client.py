@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import getpass
 import hashlib
 import json
 import math
@@ -715,13 +716,20 @@ def _resolve_experiment_id(client, experiment_id, experiment_name):
     return "0"
 
 
+def _get_user():
+    """The OS user, as MLflow records it (``getpass.getuser()``: LOGNAME, USER, LNAME, USERNAME, then the
+    password database); "unknown" when there is none."""
+    try:
+        return getpass.getuser() or "unknown"
+    except Exception:  # KeyError / OSError / ImportError: no name for this uid (containers), no pwd module
+        return "unknown"
+
+
 def _default_tags():
-    tags = {"mlflow.source.type": "LOCAL"}
+    """Tags a new fluent run gets unless the caller gives them: source type and name, and ``mlflow.user``."""
+    tags = {"mlflow.source.type": "LOCAL", "mlflow.user": _get_user()}
     if sys.argv and sys.argv[0]:
         tags["mlflow.source.name"] = os.path.basename(sys.argv[0]) if sys.argv[0] != "-c" else "<string>"
-    user = os.environ.get("USER") or os.environ.get("LOGNAME") or os.environ.get("USERNAME")
-    if user:
-        tags["mlflow.user"] = user
     return tags
 
 

@@ -79,19 +79,28 @@ export const datasetVersion = z.object({ commit: z.string(), message: z.string()
 export type DatasetVersion = z.infer<typeof datasetVersion>;
 
 export const check = z.object({ name: z.string(), column: z.string().optional(), passed: z.boolean(), message: z.string(), observed: z.unknown().optional(), expected: z.unknown().optional() });
-export const validationReport = z.object({ passed: z.boolean(), checks: z.array(check), failed: z.number() });
+/** What a report was checked against (see electron/core/data/reference.ts for the rules). */
+export const against = z.object({
+  reference: z.string().nullable(),
+  rule: z.enum(['given', 'explicit', 'declared', 'own', 'training']),
+  source: z.enum(['given', 'committed', 'inferred']),
+  rowCount: z.enum(['band', 'batch']),
+});
+export const validationReport = z.object({ passed: z.boolean(), checks: z.array(check), failed: z.number(), against: against.optional() });
 export type ValidationReportT = z.infer<typeof validationReport>;
 
 /** Editable expectations (see electron/core/data/validate.ts). */
 export const expectations = z.object({
   schema: z.literal('mldesk-expectations/1'),
   reference: z.object({ sha256: z.string(), rows: z.number() }),
-  rows: z.object({ min: z.number().int().min(0), max: z.number().int().min(0) }),
+  /** `min`–`max`: checked when a file meets its own expectations; `batchMin`: the least rows of a batch checked against them. */
+  rows: z.object({ min: z.number().int().min(0), max: z.number().int().min(0), batchMin: z.number().int().min(0).optional() }),
   columns: z.array(
     z.object({
       name: z.string().min(1),
       type: z.string(),
       maxMissing: z.number().min(0).max(1),
+      refMissing: z.number().min(0).max(1).optional(),
       range: z.object({ min: z.number(), max: z.number() }).optional(),
       categories: z.array(z.string()).optional(),
       unique: z.boolean().optional(),
@@ -99,6 +108,24 @@ export const expectations = z.object({
     }),
   ),
 });
+
+export const datasetState = z.enum(['current', 'modified', 'missing', 'not-cached', 'not-added']);
+export type DatasetState = z.infer<typeof datasetState>;
+/** `data.status` (see electron/core/data/status.ts for the rules). */
+export const datasetStatus = z.object({
+  path: z.string(),
+  state: datasetState,
+  /** What the pointer names; null for not-added files. */
+  pointer: z.object({ sha256: z.string(), size: z.number(), rows: z.number() }).nullable(),
+  /** The working file; null when missing. `sha256` is null for not-added files; `rows` is counted for modified ones. */
+  working: z.object({ sha256: z.string().nullable(), size: z.number(), rows: z.number().nullable() }).nullable(),
+  /** The pointer's object is in .mldesk/cache (checkout can restore it). */
+  cached: z.boolean(),
+  /** One line for people (a modified file: what differs, as `data checkout` says when it refuses). */
+  message: z.string(),
+});
+export type DatasetStatus = z.infer<typeof datasetStatus>;
+export const datasetStatusList = z.object({ datasets: z.array(datasetStatus), hashed: z.number(), elapsedMs: z.number() });
 
 const projectFile = z.object({ projectId: z.string().min(8).max(64), path: z.string().min(1).max(4096) }).strict();
 
@@ -116,7 +143,18 @@ export const dataMethods = {
     z.object({ pointer, pointerPath: z.string(), commit: z.string().nullable() }),
     'admin',
   ),
-  checkout: method('Restore a version of a dataset into the working tree.', projectFile.extend({ version: z.string().regex(/^[0-9a-f]{4,40}$/) }), pointer, 'admin'),
+  checkout: method(
+    'Restore a version of a dataset (and its pointer) into the working tree. Refused (FAILED_PRECONDITION, saying what differs) when the working file has changes never added as a version, unless `force`.',
+    projectFile.extend({ version: z.string().regex(/^[0-9a-f]{4,40}$/), force: z.boolean().optional() }),
+    pointer,
+    'admin',
+  ),
+  status: method(
+    'State of each dataset of the project like `dvc status`: current, modified, missing, not-cached, or not-added (a data file without a pointer). Only `paths` when given.',
+    z.object({ projectId: z.string().min(8).max(64), paths: z.array(z.string().min(1).max(4096)).max(1000).optional() }).strict(),
+    datasetStatusList,
+    'member',
+  ),
   expectations: method(
     'The committed expectations of a dataset, or ones inferred from a reference version when none are committed.',
     projectFile.extend({ version: z.string().regex(/^[0-9a-f]{4,40}$/).optional() }),
@@ -125,9 +163,20 @@ export const dataMethods = {
   ),
   saveExpectations: method('Commit edited expectations next to the dataset.', projectFile.extend({ expectations }), z.object({ commit: z.string() }), 'admin'),
   validate: method(
-    'Validate a file or version against the dataset’s expectations (committed, or inferred from `reference`).',
-    z.object({ target: fileRef, expectations: expectations.optional(), reference: fileRef.optional() }).strict(),
+    'Validate a file or version: against `expectations` as given, else those of `reference` (committed, else inferred), else the ones it is declared against (a {"reference"} file next to it, its own, or the project’s training reference). `rowCount`: band (own expectations) or batch (another dataset’s; default by the rule).',
+    z.object({ target: fileRef, expectations: expectations.optional(), reference: fileRef.optional(), rowCount: z.enum(['band', 'batch']).optional() }).strict(),
     validationReport,
+    'member',
+  ),
+  reference: method(
+    'The dataset a project dataset is validated against by default (declared, its own, or the training reference) and the training-reference candidates, best first.',
+    projectFile,
+    z.object({
+      reference: z.string().nullable(),
+      rule: z.enum(['declared', 'own', 'training']).nullable(),
+      source: z.enum(['committed', 'inferred']).nullable(),
+      candidates: z.array(z.object({ path: z.string(), rows: z.number(), lastUsed: z.number().nullable() })),
+    }),
     'member',
   ),
   locate: method(

@@ -18,6 +18,8 @@ export const launchInput = z
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(32_768)).default({}),
     /** Data file (relative to the working folder) to validate against its committed expectations before starting. */
     validate: z.string().min(1).max(4096).optional(),
+    /** Versioned datasets (relative to the working folder) the run reads, recorded as its inputs with those its command names. */
+    inputs: z.array(z.string().min(1).max(4096)).max(100).optional(),
   })
   .strict();
 export type LaunchInput = z.input<typeof launchInput>;

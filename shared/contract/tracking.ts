@@ -110,6 +110,24 @@ export const trackingMethods = {
     'member',
   ),
   deleteTag: method('Delete a run tag.', z.object({ runId, key: z.string().min(1).max(250) }).strict(), z.object({ ok: z.literal(true) }), 'member'),
+  renameRun: method(
+    'Rename a run (its name and the mlflow.runName tag, as MLflow runs/update does).',
+    z.object({ runId, name: z.string().trim().min(1, 'a run name cannot be empty').max(250) }).strict(),
+    z.object({ ok: z.literal(true) }),
+    'member',
+  ),
+  previewArtifactTable: method(
+    'First rows of a tabular artifact (Parquet) read with DuckDB, with the column types and the total row count.',
+    z.object({ runId, path: z.string().min(1).max(4096), maxRows: z.number().int().min(1).max(1000).default(200) }).strict(),
+    z.object({
+      path: z.string(),
+      size: z.number(),
+      columns: z.array(z.object({ name: z.string(), type: z.string() })),
+      rows: z.array(z.array(z.string().nullable())),
+      totalRows: z.number().nullable(),
+    }),
+    'viewer',
+  ),
   deleteRun: method('Soft-delete a run (restorable).', z.object({ runId }).strict(), z.object({ ok: z.literal(true) }), 'member'),
   restoreRun: method('Restore a deleted run.', z.object({ runId }).strict(), z.object({ ok: z.literal(true) }), 'member'),
 };

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { MldeskError } from '../../../shared/contract/errors';
 import type { Handlers } from '../engine';
 import type { EngineContext } from '../context';
 import { EXPECTATIONS_SUFFIX, type DataService } from './index';
-import { inferExpectations, type Expectations } from './validate';
-import { datasetVersions, pointerAt, projectRelative, type Pointer } from './versions';
+import { redactPaths } from '../confine';
+import type { Expectations } from './validate';
+import { datasetVersions, projectRelative, type Pointer } from './versions';
 
 type DataHandlers = { [K in keyof Handlers as K extends `data.${string}` ? K : never]: Handlers[K] };
 
@@ -49,19 +49,18 @@ export function dataHandlers(ctx: EngineContext, data: DataService): DataHandler
       ctx.events.publish('projects.changed', { id: projectId });
       return r;
     },
-    'data.checkout': async ({ projectId, path: p, version }) => {
-      const r = await data.checkout(projectId, p, version);
+    'data.checkout': async ({ projectId, path: p, version, force }) => {
+      const r = await data.checkout(projectId, p, version, force);
       ctx.events.publish('projects.changed', { id: projectId });
       return r;
     },
+    'data.status': ({ projectId, paths }) => data.status(projectId, paths),
     'data.expectations': async ({ projectId, path: p, version }) => {
       const dir = data.projectDir(projectId);
       const rel = projectRelative(dir, p);
       const committed = data.readExpectations(dir, rel);
       if (committed && !version) return { expectations: committed as never, committed: true };
-      const ref = version ? await pointerAt(dir, rel, version) : null;
-      const prof = await data.profile(ref ? { projectId, path: rel, version: version! } : { projectId, path: rel });
-      return { expectations: inferExpectations(prof) as never, committed: false };
+      return { expectations: (await data.infer(version ? { projectId, path: rel, version } : { projectId, path: rel })) as never, committed: false };
     },
     'data.saveExpectations': async ({ projectId, path: p, expectations }) => {
       const dir = data.projectDir(projectId);
@@ -69,16 +68,16 @@ export function dataHandlers(ctx: EngineContext, data: DataService): DataHandler
       ctx.events.publish('projects.changed', { id: projectId });
       return { commit };
     },
-    'data.validate': async ({ target, expectations, reference }) => {
-      await data.resolve(target); // path checks first: a refused target is refused before any other work
-      let exp = expectations as Expectations | undefined;
-      if (!exp && reference) exp = inferExpectations(await data.profile(reference));
-      if (!exp && 'projectId' in target) {
-        const dir = data.projectDir(target.projectId);
-        exp = data.readExpectations(dir, projectRelative(dir, target.path)) ?? undefined;
+    'data.reference': ({ projectId, path: p }) => data.referenceOf(projectId, p),
+    'data.validate': async ({ target, expectations, reference, rowCount }) => {
+      // Path checks first: a refused target (or reference) is refused before any other work.
+      const t = await data.target(target);
+      const ref = reference ? await data.target(reference) : undefined;
+      try {
+        return await data.validateTarget(t, { expectations: expectations as Expectations | undefined, reference: ref, rowCount });
+      } catch (e) {
+        throw redactPaths(e, [...t.pairs, ...(ref?.pairs ?? [])]);
       }
-      if (!exp) throw new MldeskError('FAILED_PRECONDITION', 'No expectations: commit some for this dataset or pass a reference');
-      return data.validateRef(target, exp);
     },
   };
 }

@@ -1,25 +1,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import git from 'isomorphic-git';
 import type { DiffResult, FileRef, Profile } from '../../../shared/contract/data';
 import { MldeskError } from '../../../shared/contract/errors';
 import { datasetLocation } from '../../../shared/lib/datasetSource';
 import type { EngineContext } from '../context';
-import { author } from '../projects/git';
+import { commitFiles } from '../projects/git';
 import type { ProjectsService } from '../projects/service';
-import { checkPathSyntax, isFsError, redactPaths, resolveRequestPath, safeFsError, showPath, type ProjectRootsProvider } from '../confine';
+import { checkPathSyntax, isFsError, redactPaths, resolveRequestPath, showPath, type ProjectRootsProvider } from '../confine';
 import { DiffCache, diffSources, type DiffOptions } from './diff';
 import { describe, Duck, ident, readError, scan } from './duck';
 import { sha256File } from './hash';
 import { mapEntries, ProfileCache, profileSource } from './profile';
 import { openSource, type DataFormat } from './source';
-import { checkExpectations, inferExpectations, type Expectations, type ValidationReport } from './validate';
+import { checkExpectations, inferExpectations, sharesOf, type Expectations, type RowCountMode, type ValidationReport } from './validate';
+import { EXPECTATIONS_SUFFIX, expectationsFor, findReference, inProject, readExpectationsFile, type DataTarget } from './reference';
+import { projectStatus } from './status';
 import { addDataset, cachedFile, checkoutDataset, datasetVersions, listPointers, pointerAt, POINTER_SUFFIX, projectRelative, readPointer } from './versions';
 
 export { addDataset, checkoutDataset, datasetVersions, listPointers } from './versions';
-export type { Expectations, ValidationReport } from './validate';
-
-export const EXPECTATIONS_SUFFIX = '.expectations.json';
+export type { Against, Expectations, RowCountMode, ValidationReport } from './validate';
+export { EXPECTATIONS_SUFFIX, type DataTarget } from './reference';
 
 /** Data versions, profiles, diffs and validation for projects and plain files. */
 export class DataService {
@@ -98,8 +98,21 @@ export class DataService {
     return this.named([...ra.pairs, ...rb.pairs], () => this.diffFiles(ra.file, rb.file, opts, [ra.format, rb.format]));
   }
 
-  async inferFromFile(file: string): Promise<Expectations> {
-    return inferExpectations(await this.profileFile(file));
+  /**
+   * Expectations inferred from a file: its profile, plus the exact shares of its non-missing values over the
+   * inferred bins, counted by the same pass validation uses (so the file checked against them scores PSI 0).
+   */
+  async inferFromFile(file: string, format?: DataFormat, sha?: string): Promise<Expectations> {
+    const prof = await this.profileFile(file, sha, format);
+    const rough = inferExpectations(prof);
+    const { shares } = await this.tableStats(file, { ...rough, columns: rough.columns.map((c) => ({ ...c, unique: false })) }, format);
+    return inferExpectations(prof, shares);
+  }
+
+  /** `inferFromFile` for a resolved ref (errors named as the caller named it). */
+  async infer(ref: FileRef): Promise<Expectations> {
+    const r = await this.resolve(ref);
+    return this.named(r.pairs, () => this.inferFromFile(r.file, r.format, r.sha));
   }
 
   /**
@@ -127,8 +140,7 @@ export class DataService {
         binned.map((c, i) => {
           const counts = new Array<number>(c.drift!.bins!.length + 1).fill(0);
           for (const [b, n] of mapEntries(r?.[`s${i}`])) counts[Number(b)]! += Number(n);
-          const total = counts.reduce((x, y) => x + y, 0) || 1;
-          return [c.name, counts.map((n) => n / total)];
+          return [c.name, sharesOf(counts)];
         }),
       );
       return { duplicates, shares };
@@ -137,37 +149,51 @@ export class DataService {
     }
   }
 
-  /** `label`: how the caller named the file (errors show it instead of the absolute path). */
-  async validateFile(file: string, exp: Expectations, format?: DataFormat, label?: string): Promise<ValidationReport> {
-    return this.named(label ? [[file, label]] : [], async () => {
-      const prof = await this.profileFile(file, undefined, format);
-      const stats = await this.tableStats(file, exp, format);
-      return checkExpectations(exp, prof, stats.duplicates, stats.shares);
+  /**
+   * `label`: how the caller named the file (errors show it instead of the absolute path). `rowCount`: `band`
+   * (default) when the file meets its own expectations, `batch` when they are another dataset's (validate.ts).
+   */
+  async validateFile(file: string, exp: Expectations, opts: { format?: DataFormat; label?: string; rowCount?: RowCountMode } = {}): Promise<ValidationReport> {
+    return this.named(opts.label ? [[file, opts.label]] : [], async () => {
+      const prof = await this.profileFile(file, undefined, opts.format);
+      const stats = await this.tableStats(file, exp, opts.format);
+      return checkExpectations(exp, prof, stats.duplicates, stats.shares, opts.rowCount);
     });
   }
 
-  /** Validates a resolved ref (see resolve), errors named as the caller named it. */
-  async validateRef(ref: FileRef, exp: Expectations): Promise<ValidationReport> {
+  /** A resolved ref (see resolve) as a DataTarget: with its project dataset when it is (a version of) one. */
+  async target(ref: FileRef): Promise<DataTarget & { pairs: Array<[string, string]> }> {
     const r = await this.resolve(ref);
-    return this.named(r.pairs, () => this.validateFile(r.file, exp, r.format));
+    if ('file' in ref) {
+      const own = inProject(this.projects?.roots() ?? [], r.file);
+      return { file: r.file, label: r.label, pairs: r.pairs, ...(own ?? {}) };
+    }
+    const dir = this.projectDir(ref.projectId);
+    return { file: r.file, format: r.format, label: r.label, pairs: r.pairs, dir, rel: projectRelative(dir, ref.path), version: ref.version };
   }
 
-  /** Expectations committed next to a project dataset (`rel` from projectRelative), if any. */
+  /**
+   * Validates `target` against the expectations it is declared against (reference.ts: given, `reference`, a
+   * declaration, its own, or the project's training reference); the report says which (`against`).
+   */
+  async validateTarget(target: DataTarget, how: { expectations?: Expectations; reference?: DataTarget; rowCount?: RowCountMode } = {}): Promise<ValidationReport> {
+    const { expectations, against } = await expectationsFor(this.ctx, this, target, how);
+    const report = await this.validateFile(target.file, expectations, { format: target.format, label: target.label, rowCount: against.rowCount });
+    return { ...report, against };
+  }
+
+  /** The dataset a project dataset is validated against by default, and the project's training-reference candidates. */
+  async referenceOf(projectId: string, file: string) {
+    const dir = this.projectDir(projectId);
+    const rel = projectRelative(dir, file);
+    const { found, candidates } = await findReference(this.ctx, dir, rel, true);
+    return { reference: found?.reference ?? null, rule: found?.rule ?? null, source: found ? (found.expectations ? ('committed' as const) : ('inferred' as const)) : null, candidates };
+  }
+
+  /** Expectations committed next to a project dataset (`rel` from projectRelative), if any; a `{"reference": …}` declaration is not. */
   readExpectations(projectDir: string, rel: string): Expectations | null {
-    const fileRel = rel + EXPECTATIONS_SUFFIX;
-    const f = path.join(projectDir, fileRel);
-    let text: string;
-    try {
-      if (!fs.existsSync(f)) return null;
-      text = fs.readFileSync(f, 'utf8');
-    } catch (e) {
-      throw safeFsError(e, fileRel);
-    }
-    try {
-      return JSON.parse(text) as Expectations;
-    } catch (e) {
-      throw new MldeskError('INVALID_INPUT', `${fileRel}: not valid JSON (${(e as Error).message})`);
-    }
+    const f = readExpectationsFile(projectDir, rel);
+    return f?.kind === 'expectations' ? f.expectations : null;
   }
 
   /** Writes and commits `<rel>.expectations.json` (`rel` from projectRelative); its folder must exist. */
@@ -185,8 +211,8 @@ export class DataService {
       }
       if (!isDir) throw new MldeskError('NOT_FOUND', `Folder '${showPath(folder)}' does not exist in the project`);
       fs.writeFileSync(file, JSON.stringify(exp, null, 2) + '\n');
-      await git.add({ fs, dir: projectDir, filepath: fileRel });
-      return await git.commit({ fs, dir: projectDir, author: author(), message: `data: expectations for ${rel}` });
+      // Commits this file only: whatever else the user has staged stays staged.
+      return await commitFiles(projectDir, [fileRel], `data: expectations for ${rel}`);
     } catch (e) {
       throw redactPaths(e, [[file, fileRel], [projectDir, '.']]);
     }
@@ -234,10 +260,16 @@ export class DataService {
   }
 
   /** `file`: relative to the project, or absolute inside it. */
-  checkout(projectId: string, file: string, version: string) {
+  checkout(projectId: string, file: string, version: string, force = false) {
     const dir = this.projectDir(projectId);
     const rel = projectRelative(dir, file);
-    return this.named([[path.join(dir, rel), rel], [dir, '.']], () => checkoutDataset(dir, rel, version));
+    return this.named([[path.join(dir, rel), rel], [dir, '.']], () => checkoutDataset(dir, rel, version, { force, duck: this.duck, dataDir: this.ctx.dataDir }));
+  }
+
+  /** `data status` of the project's datasets (or of `paths`, relative to the project); see status.ts. */
+  status(projectId: string, paths?: string[]) {
+    const dir = this.projectDir(projectId);
+    return this.named([[dir, '.']], () => projectStatus(this.duck, dir, paths));
   }
 
   pointer(projectDir: string, rel: string) {

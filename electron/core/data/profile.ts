@@ -93,7 +93,9 @@ async function profilePasses(duck: Duck, src: DataSource, from: string, cols: Ar
       const lo = p.min as number;
       const hi = p.max as number;
       const width = hi > lo ? (hi - lo) / BINS : 1;
-      return `histogram(LEAST(${BINS - 1}, floor((${ident(cols[i]!.name)}::DOUBLE - ${lo}) / ${width}))::INTEGER) AS h${i}`;
+      // Missing values are not a bin: without the filter DuckDB counts them under a NULL key, read back as bin 0.
+      const col = ident(cols[i]!.name);
+      return `histogram(LEAST(${BINS - 1}, floor((${col}::DOUBLE - ${lo}) / ${width}))::INTEGER) FILTER (WHERE ${col} IS NOT NULL) AS h${i}`;
     });
     const [h] = await duck.all<Record<string, unknown>>(`SELECT ${sel.join(', ')} FROM ${from}`);
     for (const { p, i } of binned) {
@@ -134,11 +136,17 @@ export function mapEntries(m: unknown): Array<[unknown, unknown]> {
   return Object.entries(m as Record<string, unknown>);
 }
 
-/** Profiles are cached by content hash: the same bytes are profiled once. */
+/** Bumped when a profile of the same bytes would come out different (2: histograms without missing values). */
+const PROFILE_VERSION = 2;
+
+/** Profiles are cached by content hash (and PROFILE_VERSION): the same bytes are profiled once. */
 export class ProfileCache {
   constructor(private readonly dir: string) {}
+  private file(sha: string): string {
+    return path.join(this.dir, `${sha}.v${PROFILE_VERSION}.json`);
+  }
   get(sha: string): Profile | null {
-    const f = path.join(this.dir, `${sha}.json`);
+    const f = this.file(sha);
     try {
       return JSON.parse(fs.readFileSync(f, 'utf8')) as Profile;
     } catch {
@@ -147,7 +155,7 @@ export class ProfileCache {
   }
   put(p: Profile): void {
     fs.mkdirSync(this.dir, { recursive: true });
-    const f = path.join(this.dir, `${p.sha256}.json`);
+    const f = this.file(p.sha256);
     const tmp = `${f}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(p));
     fs.renameSync(tmp, f);

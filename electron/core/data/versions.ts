@@ -3,12 +3,14 @@ import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import git from 'isomorphic-git';
 import { MldeskError } from '../../../shared/contract/errors';
-import { author } from '../projects/git';
+import { commitChanges, GITIGNORE_COMMENT, GITIGNORE_LINES, withLines, type FileChange } from '../projects/git';
 import { confine, showPath } from '../confine';
 import { callerIs } from '../principal';
 import { describe, readError, scan, type Duck } from './duck';
 import { columnTypeOf } from './profile';
 import { openSource, type DataFormat } from './source';
+import { describeLocalChanges, StatCache } from './statCache';
+import { ensureCached } from './remotes';
 
 export const POINTER_SUFFIX = '.mldesk';
 
@@ -50,12 +52,13 @@ export function cachePath(projectDir: string, sha: string): string {
   return path.join(projectDir, '.mldesk', 'cache', sha.slice(0, 2), sha.slice(2));
 }
 
-/** Copies `src` into `dest` atomically (temp file in the same folder, then rename): never a partial object. */
-function atomicCopy(src: string, dest: string): void {
+/** Copies `src` (a file, or the bytes given) into `dest` atomically (temp file in the same folder, then rename): never a partial file. */
+function atomicCopy(src: string | { bytes: Uint8Array }, dest: string): void {
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const tmp = path.join(path.dirname(dest), `.tmp-${randomUUID()}`);
   try {
-    fs.copyFileSync(src, tmp);
+    if (typeof src === 'string') fs.copyFileSync(src, tmp);
+    else fs.writeFileSync(tmp, src.bytes);
     fs.renameSync(tmp, dest);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
@@ -65,9 +68,11 @@ function atomicCopy(src: string, dest: string): void {
 
 /**
  * Copies a file into the cache while hashing it: one read of the data. The copy only takes its
- * content-addressed name once complete, so the cache never holds a partial object.
+ * content-addressed name once complete, so the cache never holds a partial object. Returns the hash with the file's
+ * stat and the time the read began (for the stat cache).
  */
-function snapshot(src: string, projectDir: string): string {
+function snapshot(src: string, projectDir: string): { sha: string; stat: fs.Stats; startedAt: number } {
+  const startedAt = Date.now();
   const before = fs.statSync(src);
   const dir = path.join(projectDir, '.mldesk', 'cache');
   fs.mkdirSync(dir, { recursive: true });
@@ -96,7 +101,7 @@ function snapshot(src: string, projectDir: string): string {
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       fs.renameSync(tmp, dest);
     }
-    return sha;
+    return { sha, stat: before, startedAt };
   } catch (e) {
     if (wfd !== null) fs.closeSync(wfd);
     fs.rmSync(tmp, { force: true });
@@ -106,13 +111,16 @@ function snapshot(src: string, projectDir: string): string {
   }
 }
 
-function ensureIgnored(projectDir: string, rel: string): boolean {
-  const file = path.join(projectDir, '.gitignore');
-  const cur = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const line = `/${rel}`;
-  if (cur.split(/\r?\n/).includes(line)) return false;
-  fs.writeFileSync(file, `${cur}${cur === '' || cur.endsWith('\n') ? '' : '\n'}${line}\n`);
-  return true;
+/** .gitignore gets the data file's line (and mldesk's cache lines when missing): in HEAD, the index and the working tree. */
+function ignoreChange(rel: string): FileChange {
+  return {
+    path: '.gitignore',
+    apply: (current) => {
+      const text = current === null ? null : current.toString('utf8');
+      const next = withLines(withLines(text, GITIGNORE_LINES, GITIGNORE_COMMENT), [`/${rel}`]);
+      return next === text ? current : next;
+    },
+  };
 }
 
 /**
@@ -134,31 +142,32 @@ export async function describeFile(duck: Duck, file: string): Promise<{ format: 
 /**
  * `mldesk data add`: snapshot the file into the content-addressed cache (.mldesk/cache, git-ignored) and
  * commit a small pointer file. The data file itself leaves git's index (it is ignored from now on).
+ * The commit holds the pointer, the .gitignore line and (when git tracked it) the data file's removal, and nothing
+ * else: what the user has staged stays staged (see commitChanges). No commit when HEAD has this pointer already.
  */
 export async function addDataset(duck: Duck, projectDir: string, file: string): Promise<{ pointer: Pointer; pointerPath: string; commit: string | null }> {
   const rel = projectRelative(projectDir, file);
   const abs = path.join(projectDir, rel);
   const info = await describeFile(duck, abs);
-  const sha = snapshot(abs, projectDir);
+  const snap = snapshot(abs, projectDir);
+  const sha = snap.sha;
   const pointer: Pointer = { schema: 'mldesk-dataset/1', path: rel, format: info.format, sha256: sha, size: info.size, rows: info.rows, columns: info.columns };
   const pointerRel = rel + POINTER_SUFFIX;
-  const pointerAbs = path.join(projectDir, pointerRel);
-  const before = fs.existsSync(pointerAbs) ? fs.readFileSync(pointerAbs, 'utf8') : null;
+  const before = fs.existsSync(path.join(projectDir, pointerRel));
   const text = JSON.stringify(pointer, null, 2) + '\n';
-  fs.writeFileSync(pointerAbs, text);
-  const ignoreChanged = ensureIgnored(projectDir, rel);
-  // Stop tracking the data itself if it was committed before.
-  const tracked = await git.listFiles({ fs, dir: projectDir }).then((f) => f.includes(rel)).catch(() => false);
-  if (tracked) await git.remove({ fs, dir: projectDir, filepath: rel });
-  if (before === text && !ignoreChanged && !tracked) return { pointer, pointerPath: pointerRel, commit: null };
-  await git.add({ fs, dir: projectDir, filepath: pointerRel });
-  if (ignoreChanged) await git.add({ fs, dir: projectDir, filepath: '.gitignore' });
-  const commit = await git.commit({
-    fs,
-    dir: projectDir,
-    author: author(),
-    message: `data: ${before ? 'update' : 'add'} ${rel} (${info.rows.toLocaleString('en')} rows, sha256 ${sha.slice(0, 12)})`,
-  });
+  const commit = await commitChanges(
+    projectDir,
+    [
+      { path: pointerRel, apply: () => text },
+      ignoreChange(rel),
+      // Stop tracking the data itself if it was committed before (the working file stays).
+      { path: rel, untrack: true },
+    ],
+    `data: ${before ? 'update' : 'add'} ${rel} (${info.rows.toLocaleString('en')} rows, sha256 ${sha.slice(0, 12)})`,
+  );
+  const stats = StatCache.open(projectDir);
+  stats.prime(rel, snap.stat, sha, snap.startedAt, info.rows);
+  stats.save();
   return { pointer, pointerPath: pointerRel, commit };
 }
 
@@ -194,12 +203,17 @@ export async function datasetVersions(projectDir: string, rel: string): Promise<
   return out;
 }
 
-/** Resolves a version (full or abbreviated commit) of a dataset to its pointer. */
-export async function pointerAt(projectDir: string, rel: string, version: string): Promise<Pointer> {
+/** Resolves a version (full or abbreviated commit) of a dataset. */
+async function versionAt(projectDir: string, rel: string, version: string): Promise<DatasetVersion> {
   const versions = await datasetVersions(projectDir, rel);
   const v = versions.find((x) => x.commit.startsWith(version));
   if (!v) throw new MldeskError('NOT_FOUND', `No version ${version} of ${rel} (known: ${versions.map((x) => x.commit.slice(0, 8)).join(', ') || 'none'})`);
-  return v.pointer;
+  return v;
+}
+
+/** Resolves a version (full or abbreviated commit) of a dataset to its pointer. */
+export async function pointerAt(projectDir: string, rel: string, version: string): Promise<Pointer> {
+  return (await versionAt(projectDir, rel, version)).pointer;
 }
 
 /** Path of a version's content in the cache (NOT_FOUND when the object is not in this clone's cache). */
@@ -209,12 +223,64 @@ export function cachedFile(projectDir: string, p: Pointer): string {
   return f;
 }
 
-/** `mldesk data checkout`: restore a version of the file into the working tree. */
-export async function checkoutDataset(projectDir: string, file: string, version: string): Promise<Pointer> {
+/** The working tree's pointer of `rel`, or null (none, or not a pointer). */
+function workingPointer(projectDir: string, rel: string): Pointer | null {
+  try {
+    const p = readPointer(projectDir, rel);
+    return p && typeof p.sha256 === 'string' && typeof p.size === 'number' ? p : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Refuses (FAILED_PRECONDITION) when the working file differs from its pointer (from `target`'s pointer when the
+ * working tree has none): checking out would lose changes never added as a version. The error says what differs.
+ */
+async function refuseLocalChanges(projectDir: string, rel: string, target: DatasetVersion, duck?: Duck): Promise<void> {
+  const abs = path.join(projectDir, rel);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+  } catch {
+    return; // nothing there to lose
+  }
+  if (!st.isFile()) throw new MldeskError('FAILED_PRECONDITION', `${rel} is not a file; move it away before checking out a version`);
+  const own = workingPointer(projectDir, rel);
+  const against = own ?? target.pointer;
+  const stats = StatCache.open(projectDir);
+  try {
+    const w = await stats.get(rel, st);
+    if (w.sha256 === against.sha256) return;
+    const full = duck ? await stats.get(rel, st, { duck, format: against.format }) : w;
+    const whose = own ? "the pointer's" : `version ${target.commit.slice(0, 8)}'s`;
+    throw new MldeskError('FAILED_PRECONDITION', `${describeLocalChanges(rel, full, against, whose)}; commit them with \`mldesk data add\` or pass --force to overwrite them`, {
+      path: rel,
+      working: full,
+      pointer: { sha256: against.sha256, size: against.size, rows: against.rows },
+    });
+  } finally {
+    stats.save();
+  }
+}
+
+/**
+ * `mldesk data checkout`: restore a version of the file into the working tree, and its pointer with it (the
+ * pointer file as committed in that version: `git status` shows it changed until the next `data add`, and runs
+ * record the version really in use). Refused when the working file has changes that were never added as a
+ * version, unless `force`. `duck` counts the working file's rows for that message.
+ */
+export async function checkoutDataset(projectDir: string, file: string, version: string, opts: { force?: boolean; duck?: Duck; dataDir?: string } = {}): Promise<Pointer> {
   const rel = projectRelative(projectDir, file);
-  const p = await pointerAt(projectDir, rel, version);
-  atomicCopy(cachedFile(projectDir, p), path.join(projectDir, rel));
-  return p;
+  const v = await versionAt(projectDir, rel, version);
+  const { blob } = await git.readBlob({ fs, dir: projectDir, oid: v.commit, filepath: rel + POINTER_SUFFIX });
+  // Refused before anything is fetched or written.
+  if (!opts.force) await refuseLocalChanges(projectDir, rel, v, opts.duck);
+  // Not in this clone's cache: pulled from the project's default remote (credentials from `dataDir`), if it has one.
+  const object = await ensureCached(projectDir, v.pointer, opts.dataDir);
+  atomicCopy(object, path.join(projectDir, rel));
+  atomicCopy({ bytes: blob }, path.join(projectDir, rel + POINTER_SUFFIX));
+  return v.pointer;
 }
 
 /** Every dataset pointer in the project's working tree. */

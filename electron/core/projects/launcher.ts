@@ -12,8 +12,9 @@ import { gitState } from './git';
 import { cpuCount, sampleGpus, sampleTree } from './procStats';
 import type { ProjectsService } from './service';
 import type { DataService } from '../data';
-import { EXPECTATIONS_SUFFIX } from '../data';
-import { listPointers } from '../data/versions';
+import { datasetNamedBy, datasetsNamed } from '../data/lineage';
+import { listPointers, projectRelative, type Pointer } from '../data/versions';
+import { pullMissingInputs } from '../data/remotes';
 
 const TAIL_LINES = 2000;
 const FLUSH_MS = 100;
@@ -98,6 +99,9 @@ export class Launcher {
     ];
     if (input.projectId) tags.push({ key: 'mldesk.project_id', value: input.projectId });
     const repo = await git.findRoot({ fs, filepath: cwd }).catch(() => null);
+    // A fresh clone has the pointers, not the data: files missing from the working tree are pulled (default remote) first.
+    if (repo) await pullMissingInputs(repo, this.ctx.dataDir);
+    const used = this.datasetsUsed(repo, cwd, input); // before the run exists: a bad --input creates nothing
     if (repo) {
       const st = await gitState(repo);
       if (st.lastCommit) tags.push({ key: 'mlflow.source.git.commit', value: st.lastCommit.oid });
@@ -123,8 +127,8 @@ export class Launcher {
       this.tracking.runs.update(runId, { status: 'FAILED' });
       throw e;
     }
-    if (repo) this.recordDatasets(runId, repo);
-    if (input.validate) await this.validateOrFail(runId, cwd, input.validate);
+    this.recordDatasets(runId, used);
+    if (input.validate) await this.validateOrFail(runId, cwd, repo, input.validate);
 
     const outFiles = {
       stdout: fs.createWriteStream(path.join(logDir, 'stdout.log')),
@@ -176,9 +180,43 @@ export class Launcher {
     return run;
   }
 
-  /** Lineage: every dataset pointer of the project at start becomes a run input (name = path, digest = sha256 prefix). */
-  private recordDatasets(runId: string, repo: string): void {
+  /**
+   * Lineage (data/lineage.ts): the project's versioned datasets the command's arguments or param values name,
+   * the file `validate` checks, and `inputs` (`mldesk run --input`), each once. An input that is not a versioned
+   * dataset is refused.
+   */
+  private datasetsUsed(repo: string | null, cwd: string, input: { command: string[]; params: Record<string, string>; inputs?: string[]; validate?: string }): Pointer[] {
+    const named = input.inputs ?? [];
+    if (!repo) {
+      if (named.length) throw new MldeskError('INVALID_INPUT', `Inputs name versioned datasets of a project, but ${showPath(cwd)} is not in a git project`);
+      return [];
+    }
     const pointers = listPointers(repo);
+    const known = new Set(pointers.map((p) => p.path));
+    const paths = new Set<string>();
+    for (const file of named) {
+      // Confined like any path a request names; then matched like an argument (so `train.csv` = data/train.csv).
+      const abs = resolveRequestPath(file, 'input', { base: cwd, roots: this.projects.roots });
+      const hit = datasetNamedBy(repo, cwd, known, abs) ?? (path.isAbsolute(file) ? null : datasetNamedBy(repo, cwd, known, file));
+      if (!hit) {
+        let shown = file;
+        try {
+          shown = projectRelative(repo, abs);
+        } catch {
+          // outside the project: shown as given
+        }
+        throw new MldeskError('INVALID_INPUT', `Input ${showPath(shown)} is not a versioned dataset of this project (add it with \`mldesk data add ${showPath(shown)}\`)`);
+      }
+      paths.add(hit);
+    }
+    // The file `--validate` checks is one the run is about to read.
+    const words = [...input.command.slice(1), ...Object.values(input.params), ...(input.validate ? [input.validate] : [])];
+    for (const p of datasetsNamed(repo, cwd, known, words)) paths.add(p);
+    return pointers.filter((p) => paths.has(p.path));
+  }
+
+  /** Records the datasets a run used as its inputs (name = source = project path, digest = sha256 prefix). */
+  private recordDatasets(runId: string, pointers: Pointer[]): void {
     if (pointers.length === 0) return;
     this.tracking.runs.logInputs(
       runId,
@@ -189,8 +227,8 @@ export class Launcher {
     );
   }
 
-  /** `--validate`: checks the file against its committed expectations; a failure records the report and ends the run FAILED. */
-  private async validateOrFail(runId: string, cwd: string, file: string): Promise<void> {
+  /** `--validate`: checks the file against the expectations it is declared against (data/reference.ts); a failure records the report and ends the run FAILED. */
+  private async validateOrFail(runId: string, cwd: string, repo: string | null, file: string): Promise<void> {
     const fail = (message: string, report?: unknown) => {
       if (report) this.tracking.writeRunArtifact(runId, 'validation/report.json', JSON.stringify(report, null, 2));
       this.tracking.runs.logBatch(runId, { tags: [{ key: 'mldesk.validation', value: 'failed' }, { key: 'mldesk.error', value: message.slice(0, 8000) }] });
@@ -204,13 +242,19 @@ export class Launcher {
     } catch (e) {
       throw fail((e as Error).message);
     }
-    const expFile = abs + EXPECTATIONS_SUFFIX;
-    if (!fs.existsSync(expFile)) throw fail(`No expectations for ${file}: create them with \`mldesk data expect ${file} --commit\` or in the Data page`);
+    // Against the expectations the file is declared against, as `mldesk data validate` (data/reference.ts).
+    let rel: string | undefined;
+    try {
+      rel = repo ? projectRelative(repo, abs) : undefined;
+    } catch {
+      rel = undefined;
+    }
     let report;
     try {
-      report = await this.data.validateFile(abs, JSON.parse(fs.readFileSync(expFile, 'utf8')), undefined, file);
+      report = await this.data.validateTarget({ file: abs, label: file, ...(repo && rel ? { dir: repo, rel } : {}) });
     } catch (e) {
-      const safe = safeFsError(e, file + (isFsError(e) && e.path === expFile ? EXPECTATIONS_SUFFIX : ''));
+      if (e instanceof MldeskError && e.code === 'FAILED_PRECONDITION') throw fail(e.message);
+      const safe = safeFsError(e, file);
       throw fail(`Validation of ${file} could not run: ${safe instanceof Error ? safe.message : String(safe)}`);
     }
     this.tracking.writeRunArtifact(runId, 'validation/report.json', JSON.stringify(report, null, 2));

@@ -237,6 +237,7 @@ export class Runs {
     this.activeRow(runId);
     const r = this.db.prepare('DELETE FROM tags WHERE run_uuid = ? AND key = ?').run(runId, key);
     if (r.changes === 0) throw notFound(`No tag with name: ${clip(key)} in run with id ${runId}`);
+    this.changed(runId);
   }
 
   logInputs(runId: string, datasets: DatasetInputIn[]): void {

@@ -4,6 +4,7 @@ import { useModalStack } from '../ui/modalStack';
 import { Spinner } from '../ui/Spinner';
 import { ErrorBoundary } from './ErrorBoundary';
 import { NotFound } from './NotFound';
+import { usePanelCollapsed, usePanelsWidthSync } from './panels';
 import { useRouteSection } from './router';
 import { findSection } from './sections';
 import { ShortcutsHelp } from './ShortcutsHelp';
@@ -50,10 +51,12 @@ function CurrentSection() {
 export function App() {
   useGlobalShortcuts();
   useNotices();
+  usePanelsWidthSync();
   const modalOpen = useModalStack((s) => s.depth > 0);
+  const sidebarCollapsed = usePanelCollapsed('sidebar');
   return (
     <>
-      <div className="app-shell" inert={modalOpen}>
+      <div className={`app-shell${sidebarCollapsed ? ' sidebar-collapsed' : ''}`} inert={modalOpen}>
         <Sidebar />
         <main className="app-main" id="main">
           <CurrentSection />

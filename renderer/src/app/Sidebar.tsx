@@ -1,20 +1,29 @@
 import { formatShortcut, openShortcutsHelp } from './shortcuts';
 import { KeyboardIcon } from './icons';
-import { useRouteSection } from './router';
+import { togglePanel, usePanelCollapsed } from './panels';
+import { buildHash, useRouteSection } from './router';
 import { sections, type Section } from './sections';
 import { ThemeToggle } from './ThemeToggle';
 import { hostKind } from '../api/client';
 
+/** A section's link: its path, or where it currently leads (e.g. Compare → the selected runs), and how many runs. */
+function useSectionLink(section: Section): { href: string; runs: number } {
+  const query = section.target?.useQuery();
+  return { href: buildHash(section.path, query), runs: query?.runs ? query.runs.split(',').length : 0 };
+}
+
 function NavItem({ section, active }: { section: Section; active: boolean }) {
   const Icon = section.icon;
   const keys = section.shortcut ? formatShortcut(section.shortcut) : undefined;
+  const { href, runs } = useSectionLink(section);
+  const label = runs > 0 ? `${section.label} ${runs} run${runs === 1 ? '' : 's'}` : section.label;
   return (
     <li>
       <a
-        href={`#${section.path}`}
+        href={href}
         className={`nav-item${active ? ' active' : ''}`}
         aria-current={active ? 'page' : undefined}
-        title={keys ? `${section.label} (${keys})` : section.label}
+        title={keys ? `${label} (${keys})` : label}
         data-testid={`nav-${section.id}`}
       >
         <Icon className="nav-icon" />
@@ -31,10 +40,11 @@ function NavItem({ section, active }: { section: Section; active: boolean }) {
 
 export function Sidebar() {
   const current = useRouteSection();
+  const collapsed = usePanelCollapsed('sidebar');
   const main = sections.filter((s) => !s.footer);
   const footer = sections.filter((s) => s.footer);
   return (
-    <aside className="sidebar">
+    <aside className="sidebar" data-testid="sidebar" data-collapsed={collapsed}>
       <div className="sidebar-brand">
         <span className="brand-mark" aria-hidden="true">
           ◆
@@ -63,6 +73,17 @@ export function Sidebar() {
           <ThemeToggle />
           <button type="button" className="sidebar-footer-button" onClick={openShortcutsHelp} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
             <KeyboardIcon />
+          </button>
+          <button
+            type="button"
+            className="sidebar-footer-button sidebar-collapse-button"
+            onClick={() => togglePanel('sidebar')}
+            title={collapsed ? 'Expand the sidebar' : 'Collapse the sidebar'}
+            aria-label={collapsed ? 'Expand the sidebar' : 'Collapse the sidebar'}
+            aria-expanded={!collapsed}
+            data-testid="btn-toggle-sidebar"
+          >
+            <span aria-hidden="true">{collapsed ? '»' : '«'}</span>
           </button>
         </div>
       </div>

@@ -1,5 +1,6 @@
 import { lazy, type ComponentType } from 'react';
 import { CompareIcon } from '../features/compare/icon';
+import { compareTargetQuery, useCompareTarget } from '../features/compare/target';
 import { ProjectsPage } from '../features/projects';
 import { DatabaseIcon, FolderIcon, RunsIcon, SettingsIcon, type Icon } from './icons';
 
@@ -16,6 +17,16 @@ interface SectionDef {
   component: ComponentType;
   /** Rendered in the sidebar footer group rather than the main list. */
   footer?: boolean;
+  /**
+   * Where the link and the shortcut go when it is not just the section's bare path (Compare: the selected runs, or
+   * the last comparison). `useTarget` is the same as a hook, so the sidebar link updates as it changes.
+   */
+  target?: {
+    query(): Readonly<Record<string, string>> | undefined;
+    useQuery(): Readonly<Record<string, string>> | undefined;
+    /** What the shortcut does, for the help overlay. */
+    help: string;
+  };
 }
 
 export interface Section extends SectionDef {
@@ -42,7 +53,17 @@ if (opening && opening in loaders) void loaders[opening as keyof typeof loaders]
 const defs: readonly SectionDef[] = [
   { id: 'projects', label: 'Projects', icon: FolderIcon, component: ProjectsPage },
   { id: 'runs', label: 'Runs', icon: RunsIcon, component: RunsPage },
-  { id: 'compare', label: 'Compare', icon: CompareIcon, component: ComparePage },
+  {
+    id: 'compare',
+    label: 'Compare',
+    icon: CompareIcon,
+    component: ComparePage,
+    target: {
+      query: () => compareTargetQuery(),
+      useQuery: () => compareTargetQuery(useCompareTarget()),
+      help: 'Compare the runs selected in the table (else reopen the last comparison)',
+    },
+  },
   { id: 'data', label: 'Data', icon: DatabaseIcon, component: DataPage },
   { id: 'settings', label: 'Settings', icon: SettingsIcon, component: SettingsPage, footer: true },
 ];

@@ -17,7 +17,7 @@ export function formatShortcut(shortcut: string): string {
 /** Everything the help overlay lists; sections add theirs automatically. */
 export function shortcutList(): { keys: string; action: string }[] {
   return [
-    ...sections.filter((s) => s.shortcut).map((s) => ({ keys: formatShortcut(s.shortcut ?? ''), action: `Go to ${s.label}` })),
+    ...sections.filter((s) => s.shortcut).map((s) => ({ keys: formatShortcut(s.shortcut ?? ''), action: s.target?.help ?? `Go to ${s.label}` })),
     { keys: '?', action: 'Show keyboard shortcuts' },
     { keys: 'Esc', action: 'Close dialog' },
   ];
@@ -48,7 +48,7 @@ export function useGlobalShortcuts(): void {
         const section = sections[Number(e.key) - 1];
         if (!section) return;
         e.preventDefault();
-        navigate(section.path);
+        navigate(section.path, section.target?.query());
         return;
       }
       if (e.key === '?' && !e.ctrlKey && !e.metaKey && !e.altKey && !isTyping(e.target)) {

@@ -28,6 +28,8 @@ export interface MetricChartProps {
   /** Shown when there is no data at all. */
   emptyText?: string;
   xLabel?: string;
+  /** What the line is (e.g. the run name): the legend of exported pictures. */
+  seriesLabel?: string;
 }
 
 const nf = new Intl.NumberFormat(undefined, { maximumSignificantDigits: 6 });
@@ -91,6 +93,7 @@ export function MetricChart({
   onWidth,
   emptyText = 'No values logged yet',
   xLabel = 'step',
+  seriesLabel,
 }: MetricChartProps) {
   const root = useRef<HTMLElement>(null);
   const body = useRef<HTMLDivElement>(null);
@@ -128,7 +131,14 @@ export function MetricChart({
       return;
     }
     const base = exportName ?? metricKey;
-    const opts = { title: metricKey, background: root.current ? effectiveBackground(root.current) : undefined };
+    const line = body.current?.querySelector('.recharts-line-curve');
+    const color = line ? getComputedStyle(line).stroke : '';
+    const opts = {
+      title: metricKey,
+      background: root.current ? effectiveBackground(root.current) : undefined,
+      axes: { x: xLabel, y: metricKey },
+      legend: seriesLabel ? [{ label: seriesLabel, color: color && color !== 'none' ? color : '#4e79a7' }] : undefined,
+    };
     try {
       if (kind === 'svg') exportSvg(svg, base, opts);
       else {

@@ -42,6 +42,8 @@ export interface SerializeOptions {
    * the <svg> and would otherwise be lost in the file.
    */
   legend?: readonly LegendItem[];
+  /** Axis titles written next to the axes (e.g. `{ x: 'step', y: 'val_loss' }`), so the file says what it plots. */
+  axes?: { x?: string; y?: string };
 }
 
 export interface LegendItem {
@@ -57,7 +59,11 @@ export interface SerializedSvg {
 }
 
 const TITLE_H = 28;
-const LEGEND_H = 20;
+const LEGEND_ROW_H = 18;
+const AXIS_X_H = 20;
+const AXIS_Y_W = 20;
+/** Legend entries written out; past that, one "+N more" entry. */
+export const MAX_LEGEND_ITEMS = 60;
 
 /** Width of `text` in `font` (canvas metrics; a rough estimate when canvas is unavailable). */
 function textWidth(text: string, font: string): number {
@@ -108,25 +114,60 @@ function inlineStyles(source: Element, target: Element, parent: ReadonlyMap<stri
   for (let i = 0; i < sKids.length && i < tKids.length; i++) inlineStyles(sKids[i] as Element, tKids[i] as Element, mine);
 }
 
-/** Standalone SVG text for a rendered <svg>, computed styles inlined. */
+interface LegendPlacement {
+  item: LegendItem;
+  x: number;
+  row: number;
+}
+
+/** Legend entries flowed left to right into rows no wider than `width` (at least one entry per row). */
+export function layoutLegend(items: readonly LegendItem[], measure: (text: string) => number, width: number): { placed: LegendPlacement[]; rows: number; widest: number } {
+  const shown = items.length > MAX_LEGEND_ITEMS ? [...items.slice(0, MAX_LEGEND_ITEMS - 1), { label: `+${items.length - MAX_LEGEND_ITEMS + 1} more`, color: 'transparent' }] : items;
+  const placed: LegendPlacement[] = [];
+  let x = 12;
+  let row = 0;
+  let widest = 0;
+  for (const item of shown) {
+    const w = 14 + Math.ceil(measure(item.label)) + 16;
+    if (x > 12 && x + w - 4 > width) {
+      row++;
+      x = 12;
+    }
+    placed.push({ item, x, row });
+    x += w;
+    widest = Math.max(widest, x - 4);
+  }
+  return { placed, rows: placed.length > 0 ? row + 1 : 0, widest };
+}
+
+function svgText(text: string, attrs: Record<string, string>): SVGTextElement {
+  const t = document.createElementNS(SVG_NS, 'text');
+  for (const [k, v] of Object.entries(attrs)) t.setAttribute(k, v);
+  t.textContent = text;
+  return t;
+}
+
+/**
+ * Standalone SVG text for a rendered <svg>, computed styles inlined: the title, a legend (flowed into rows) and the
+ * axis titles around the chart, so the picture explains itself outside the app.
+ */
 export function serializeSvg(svg: SVGSVGElement, opts: SerializeOptions = {}): SerializedSvg {
   const rect = svg.getBoundingClientRect();
   const chartW = Math.round(Number(svg.getAttribute('width')) || rect.width || 600);
   const chartH = Math.round(Number(svg.getAttribute('height')) || rect.height || 300);
   const cs = getComputedStyle(svg);
-  const legend = opts.legend ?? [];
-  const titleH = (opts.title ? TITLE_H : 0) + (legend.length > 0 ? LEGEND_H : 0);
-  const height = chartH + titleH;
-  // Legend entries' x positions; the picture widens (chart left-aligned) rather than clip a long title or legend.
-  const legendFont = `12px ${cs.fontFamily}`;
-  const legendX: number[] = [];
-  let legendEnd = 12;
-  for (const item of legend) {
-    legendX.push(legendEnd);
-    legendEnd += 14 + Math.ceil(textWidth(item.label, legendFont)) + 16;
-  }
-  const titleEnd = opts.title ? 12 + Math.ceil(textWidth(opts.title, `600 13px ${cs.fontFamily}`)) + 12 : 0;
-  const width = Math.max(chartW, titleEnd, legend.length > 0 ? legendEnd - 4 : 0);
+  const font = cs.fontFamily;
+  const ink = cs.color || '#222';
+  const yLabelW = opts.axes?.y ? AXIS_Y_W : 0;
+  const xLabelH = opts.axes?.x ? AXIS_X_H : 0;
+  const legendFont = `12px ${font}`;
+  const legend = layoutLegend(opts.legend ?? [], (t) => textWidth(t, legendFont), Math.max(chartW + yLabelW, 360));
+  const titleH = opts.title ? TITLE_H : 0;
+  const headH = titleH + (legend.rows > 0 ? legend.rows * LEGEND_ROW_H + 4 : 0);
+  const height = headH + chartH + xLabelH;
+  // The picture widens (chart left-aligned) rather than clip a long title or legend.
+  const titleEnd = opts.title ? 12 + Math.ceil(textWidth(opts.title, `600 13px ${font}`)) + 12 : 0;
+  const width = Math.max(chartW + yLabelW, titleEnd, legend.widest);
 
   const clone = svg.cloneNode(true) as SVGSVGElement;
   inlineStyles(svg, clone, null);
@@ -147,34 +188,29 @@ export function serializeSvg(svg: SVGSVGElement, opts: SerializeOptions = {}): S
     out.append(bg);
   }
   if (opts.title) {
-    const t = document.createElementNS(SVG_NS, 'text');
-    t.setAttribute('x', '12');
-    t.setAttribute('y', '19');
-    t.setAttribute('style', `font-family:${cs.fontFamily};font-size:13px;font-weight:600;fill:${cs.color || '#222'}`);
-    t.textContent = opts.title;
-    out.append(t);
+    out.append(svgText(opts.title, { x: '12', y: '19', class: 'export-title', style: `font-family:${font};font-size:13px;font-weight:600;fill:${ink}` }));
   }
-  if (legend.length > 0) {
-    const y = (opts.title ? TITLE_H : 0) + 12;
-    legend.forEach((item, i) => {
-      const x = legendX[i]!;
-      const sw = document.createElementNS(SVG_NS, 'rect');
-      sw.setAttribute('x', String(x));
-      sw.setAttribute('y', String(y - 9));
-      sw.setAttribute('width', '10');
-      sw.setAttribute('height', '10');
-      sw.setAttribute('rx', '2');
-      sw.setAttribute('fill', item.color);
-      const t = document.createElementNS(SVG_NS, 'text');
-      t.setAttribute('x', String(x + 14));
-      t.setAttribute('y', String(y));
-      t.setAttribute('style', `font-family:${cs.fontFamily};font-size:12px;fill:${cs.color || '#222'}`);
-      t.textContent = item.label;
-      out.append(sw, t);
-    });
+  if (legend.rows > 0) {
+    const g = document.createElementNS(SVG_NS, 'g');
+    g.setAttribute('class', 'export-legend');
+    for (const { item, x, row } of legend.placed) {
+      const y = titleH + 12 + row * LEGEND_ROW_H;
+      if (item.color !== 'transparent') {
+        const sw = document.createElementNS(SVG_NS, 'rect');
+        sw.setAttribute('x', String(x));
+        sw.setAttribute('y', String(y - 9));
+        sw.setAttribute('width', '10');
+        sw.setAttribute('height', '10');
+        sw.setAttribute('rx', '2');
+        sw.setAttribute('fill', item.color);
+        g.append(sw);
+      }
+      g.append(svgText(item.label, { x: String(item.color === 'transparent' ? x : x + 14), y: String(y), style: `font-family:${font};font-size:12px;fill:${ink}` }));
+    }
+    out.append(g);
   }
   const g = document.createElementNS(SVG_NS, 'g');
-  g.setAttribute('transform', `translate(0 ${titleH})`);
+  g.setAttribute('transform', `translate(${yLabelW} ${headH})`);
   const inner = document.createElementNS(SVG_NS, 'svg');
   inner.setAttribute('width', String(chartW));
   inner.setAttribute('height', String(chartH));
@@ -186,6 +222,14 @@ export function serializeSvg(svg: SVGSVGElement, opts: SerializeOptions = {}): S
   while (clone.firstChild) inner.append(clone.firstChild);
   g.append(inner);
   out.append(g);
+  const axisStyle = `font-family:${font};font-size:11px;fill:${ink}`;
+  if (opts.axes?.x) {
+    out.append(svgText(opts.axes.x, { x: String(yLabelW + chartW / 2), y: String(headH + chartH + 14), 'text-anchor': 'middle', class: 'export-axis-x', style: axisStyle }));
+  }
+  if (opts.axes?.y) {
+    const cy = headH + chartH / 2;
+    out.append(svgText(opts.axes.y, { x: '13', y: String(cy), 'text-anchor': 'middle', transform: `rotate(-90 13 ${cy})`, class: 'export-axis-y', style: axisStyle }));
+  }
 
   const text = `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(out)}`;
   return { text, width, height };

@@ -4,8 +4,8 @@ import { effectiveBackground, exportPng, exportSvg, findChartSvg, type LegendIte
 
 /**
  * PNG/SVG export of the chart drawn inside `body`, titled `title`, on the background of `card`; `legend` (read at
- * export time, so colours follow the theme) adds a legend line when the chart's own legend is HTML.
- * Returns the action and whether a PNG is being encoded.
+ * export time, so colours follow the theme) adds a legend when the chart's own legend is HTML; `axes` writes the
+ * axis titles. Returns the action and whether a PNG is being encoded.
  */
 export function useChartExport(
   card: RefObject<HTMLElement | null>,
@@ -13,6 +13,7 @@ export function useChartExport(
   title: string,
   fileBase: string = title,
   legend?: () => readonly LegendItem[],
+  axes?: { x?: string; y?: string },
 ): { exportAs: (kind: 'png' | 'svg') => Promise<void>; exporting: boolean } {
   const [exporting, setExporting] = useState(false);
   const exportAs = useCallback(
@@ -22,7 +23,7 @@ export function useChartExport(
         toast.warn('The chart has not been drawn yet');
         return;
       }
-      const opts = { title, background: card.current ? effectiveBackground(card.current) : undefined, legend: legend?.() };
+      const opts = { title, background: card.current ? effectiveBackground(card.current) : undefined, legend: legend?.(), axes };
       try {
         if (kind === 'svg') exportSvg(svg, fileBase, opts);
         else {
@@ -35,7 +36,7 @@ export function useChartExport(
         setExporting(false);
       }
     },
-    [body, card, title, fileBase, legend],
+    [body, card, title, fileBase, legend, axes],
   );
   return { exportAs, exporting };
 }

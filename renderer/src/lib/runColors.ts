@@ -1,52 +1,105 @@
+import { useEffect, useMemo } from 'react';
 import { create } from 'zustand';
+import { assignRunColors, RUN_PALETTE, runColorOf, trimAssigned } from '../../../shared/lib/runColors';
 
-/** Tableau-like palette that reads on light and dark backgrounds. */
-export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#5b8ff9', '#d4a017', '#2ca58d', '#c75dab', '#8c6d31', '#3d5a80', '#ee6c4d'];
+/** The run colour palette (20 colours; see shared/lib/runColors). */
+export const PALETTE = RUN_PALETTE;
 
-/** Stable default color of a run id (hash → palette), so a run keeps its color across pages and reloads. */
-export function defaultRunColor(runId: string): string {
-  let h = 2166136261;
-  for (let i = 0; i < runId.length; i++) h = Math.imul(h ^ runId.charCodeAt(i), 16777619);
-  return PALETTE[(h >>> 0) % PALETTE.length]!;
-}
-
-const STORAGE_KEY = 'mldesk.runColors';
+const STORAGE_KEY = 'mldesk.runColors.v2';
+/** Before remembered assignments: overrides only. */
+const LEGACY_KEY = 'mldesk.runColors';
+/** Remembered assignments kept (newest first survive). */
+const MAX_ASSIGNED = 5000;
 
 interface RunColorsState {
+  /** Colours the user picked. */
   overrides: Record<string, string>;
+  /** Colours given to runs in earlier views (distinct inside each view), so a run keeps its colour everywhere. */
+  assigned: Record<string, string>;
   setColor(runId: string, color: string | null): void;
+  /** Remember colours a view assigned. */
+  remember(assigned: Readonly<Record<string, string>>): void;
   /** Replace all overrides (e.g. when a saved view is applied). */
   load(overrides: Record<string, string>): void;
 }
 
-function read(): Record<string, string> {
+const isColor = (x: unknown): x is string => typeof x === 'string' && /^#[0-9a-f]{3,8}$/i.test(x);
+function colorRecord(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, c] of Object.entries(v)) if (isColor(c)) out[k] = c;
+  return out;
+}
+
+function read(): { overrides: Record<string, string>; assigned: Record<string, string> } {
   try {
     const raw = localStorage.getItem(STORAGE_KEY);
-    return raw ? (JSON.parse(raw) as Record<string, string>) : {};
+    if (raw) {
+      const v = JSON.parse(raw) as { overrides?: unknown; assigned?: unknown };
+      return { overrides: colorRecord(v.overrides), assigned: colorRecord(v.assigned) };
+    }
+    const legacy = localStorage.getItem(LEGACY_KEY);
+    return { overrides: legacy ? colorRecord(JSON.parse(legacy)) : {}, assigned: {} };
   } catch {
-    return {};
+    return { overrides: {}, assigned: {} };
   }
 }
 
+function write(s: { overrides: Record<string, string>; assigned: Record<string, string> }): void {
+  try {
+    localStorage.setItem(STORAGE_KEY, JSON.stringify({ overrides: s.overrides, assigned: s.assigned }));
+  } catch {
+    // storage full or disabled: colours stay for this session
+  }
+}
+
+const initial = typeof localStorage === 'undefined' ? { overrides: {}, assigned: {} } : read();
+
 export const useRunColors = create<RunColorsState>((set, get) => ({
-  overrides: typeof localStorage === 'undefined' ? {} : read(),
+  overrides: initial.overrides,
+  assigned: initial.assigned,
   setColor(runId, color) {
-    const next = { ...get().overrides };
-    if (color) next[runId] = color;
-    else delete next[runId];
-    set({ overrides: next });
-    try {
-      localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
-    } catch {
-      // storage full or disabled: colors stay for this session
+    const overrides = { ...get().overrides };
+    if (color) overrides[runId] = color;
+    else delete overrides[runId];
+    set({ overrides });
+    write({ overrides, assigned: get().assigned });
+  },
+  remember(patch) {
+    const keys = Object.keys(patch);
+    if (keys.length === 0) return;
+    const next = { ...get().assigned };
+    // Re-inserted so the newest assignments are the last ones (trimAssigned keeps those).
+    for (const k of keys) {
+      delete next[k];
+      next[k] = patch[k] as string;
     }
+    const assigned = trimAssigned(next, MAX_ASSIGNED);
+    set({ assigned });
+    write({ overrides: get().overrides, assigned });
   },
   load(overrides) {
     set({ overrides: { ...overrides } });
+    write({ overrides: get().overrides, assigned: get().assigned });
   },
 }));
 
-/** The color to draw a run with (user override, else the stable default). */
-export function runColor(runId: string, overrides: Record<string, string>): string {
-  return overrides[runId] ?? defaultRunColor(runId);
+/** The colour to draw a run with outside a view (user override, else remembered, else derived from the id). */
+export function runColor(runId: string, overrides: Readonly<Record<string, string>>, assigned: Readonly<Record<string, string>> = useRunColors.getState().assigned): string {
+  return runColorOf(runId, { overrides, assigned });
+}
+
+/**
+ * Distinct colours for the runs of one view (≤ 20 runs: the compared runs, a short table, the selection), in view
+ * order; new assignments are remembered so every page shows the same colour for a run. Returns `colorOf(runId)`
+ * for any run (runs outside the view get their own colour).
+ */
+export function useViewColors(runIds: readonly string[]): (runId: string) => string {
+  const overrides = useRunColors((s) => s.overrides);
+  const assigned = useRunColors((s) => s.assigned);
+  const idsKey = runIds.join(',');
+  const view = useMemo(() => assignRunColors(idsKey ? idsKey.split(',') : [], { overrides, assigned }), [idsKey, overrides, assigned]);
+  useEffect(() => {
+    if (Object.keys(view.assigned).length > 0) useRunColors.getState().remember(view.assigned);
+  }, [view]);
+  return useMemo(() => (id: string) => view.colors.get(id) ?? runColorOf(id, { overrides, assigned }), [view, overrides, assigned]);
 }

@@ -1,4 +1,4 @@
-import { memo, useCallback, useEffect, useMemo, useRef } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { CartesianGrid, ComposedChart, XAxis, YAxis } from 'recharts';
 import type { RunRow } from '../../../../shared/contract';
 import { clockTickFormatter, durationTickFormatter, formatClock, formatDuration, formatInteger, formatTick, useChartExport, useElementWidth } from '../../charts';
@@ -122,8 +122,23 @@ export const CompareChart = memo(function CompareChart({ metricKey, runs, colorO
   );
   const onReset = useCallback(() => useCompare.getState().setZoom(metricKey, null), [metricKey]);
   const handlers = useMemo(() => pointerHandlers(body, pointer, geometry, onZoom, onReset), [pointer, onZoom, onReset]);
+  // A new x mode or zoom window moves every point: a tooltip or selection drawn for the old scales is stale (the
+  // cursor may not even be over the chart any more), so it goes until the pointer moves again. (Live data growing
+  // the domain does not: the tooltip follows it, and a drag in progress survives.)
+  const scaleKey = `${x}|${zoom ? `${zoom.min}:${zoom.max}` : ''}`;
+  useLayoutEffect(() => {
+    pointer.set({ hover: null, drag: null });
+  }, [pointer, scaleKey]);
 
-  const { exportAs, exporting } = useChartExport(card, body, metricKey);
+  // Exports carry the title, the axis titles and a legend of the lines drawn (run names, or groups).
+  const linesRef = useRef(model.lines);
+  linesRef.current = model.lines;
+  const exportLegend = useCallback(
+    () => linesRef.current.filter((l) => l.points.length > 0).map((l) => ({ label: l.kind === 'group' ? `${l.label} (${l.runs ?? 0} runs)` : l.label, color: l.color })),
+    [],
+  );
+  const axes = useMemo(() => ({ x: x === 'relative' ? 'time since run start' : fmt.label, y: log ? `${metricKey} (log scale)` : metricKey }), [fmt.label, x, log, metricKey]);
+  const { exportAs, exporting } = useChartExport(card, body, metricKey, metricKey, exportLegend, axes);
 
   const loading = !data || data.status === 'loading' || !runsReady || (zoom !== undefined && zoomData?.status === 'loading');
   const error = data?.status === 'error' ? data.error : zoom && zoomData?.status === 'error' ? zoomData.error : null;
@@ -177,7 +192,13 @@ export const CompareChart = memo(function CompareChart({ metricKey, runs, colorO
           </button>
         </div>
       </figcaption>
-      <div ref={body} className={`metric-chart-body compare-chart-body${hasData ? ' interactive' : ''}`} style={{ height }} {...(hasData ? handlers : {})}>
+      <div
+        ref={body}
+        className={`metric-chart-body compare-chart-body${hasData ? ' interactive' : ''}`}
+        style={{ height }}
+        {...(hasData ? handlers : { onMouseLeave: handlers.onMouseLeave })}
+        data-testid="compare-chart-body"
+      >
         {error && !hasData ? (
           <p className="metric-chart-msg text-danger">{error}</p>
         ) : !hasData ? (

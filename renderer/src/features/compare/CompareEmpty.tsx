@@ -1,7 +1,7 @@
 import { navigate } from '../../app/router';
 import { RunsIcon } from '../../app/icons';
 import { CompareIcon } from './icon';
-import { lastComparison } from './store';
+import { lastComparison } from './target';
 
 /** No runs in the URL: how to pick some. */
 export function CompareEmpty({ experimentIds }: { experimentIds: string | undefined }) {

@@ -1,9 +1,9 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { RunRow } from '../../../../shared/contract';
 import { RefreshIcon } from '../../app/icons';
 import { useReadyWhen } from '../../app/ready';
 import { navigate } from '../../app/router';
-import { PALETTE, runColor, useRunColors } from '../../lib/runColors';
+import { PALETTE, useViewColors } from '../../lib/runColors';
 import { Spinner } from '../../ui/Spinner';
 import { compareGroupLabels, groupValue } from './aggregate';
 import { CompareChart } from './CompareChart';
@@ -33,25 +33,6 @@ function buildGroups(runs: readonly RunRow[], groupBy: string): GroupDef[] {
   }));
 }
 
-/**
- * Run colours: `runColor` (the user's override, else the stable hashed default), except that a run whose
- * default colour is already taken by an earlier run of this comparison gets the next unused palette colour
- * (as long as there are unused ones), so overlaid lines stay distinguishable.
- */
-function distinctColors(runs: readonly RunRow[], overrides: Record<string, string>): Map<string, string> {
-  const out = new Map<string, string>();
-  const used = new Set<string>();
-  const resolve = runs.length <= PALETTE.length;
-  for (const r of runs) {
-    const id = r.info.run_id;
-    let c = runColor(id, overrides);
-    if (resolve && used.has(c) && overrides[id] === undefined) c = PALETTE.find((p) => !used.has(p)) ?? c;
-    used.add(c);
-    out.set(id, c);
-  }
-  return out;
-}
-
 /** Runs side by side: one chart per metric (all runs overlaid or grouped), then params / summary / parallel / scatter. */
 export default function ComparePage() {
   const page = useRef<HTMLDivElement>(null);
@@ -78,12 +59,11 @@ export default function ComparePage() {
   const chartsDrawn = drawnNow || late;
   useReadyWhen(runsStatus === 'ready' || runsStatus === 'error');
 
-  const overrides = useRunColors((s) => s.overrides);
+  // The same colour per run as the runs table (distinct among up to 20 compared runs; remembered across pages).
   // Live updates refresh the rows every second (latest metrics for the panels); the charts only care about
   // ids, names, start times and group values, so they get a list that changes only with those.
-  const idsSig = runs.map((r) => r.info.run_id).join(',');
-  const colors = useMemo(() => distinctColors(runs, overrides), [idsSig, overrides]);
-  const colorOf = useCallback((id: string) => colors.get(id) ?? runColor(id, overrides), [colors, overrides]);
+  const ids = useMemo(() => runs.map((r) => r.info.run_id), [runs]);
+  const colorOf = useViewColors(ids);
   const visible = useMemo(() => {
     if (hidden.length === 0) return runs;
     const h = new Set(hidden);

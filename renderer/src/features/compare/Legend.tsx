@@ -78,7 +78,7 @@ export function CompareLegend({
           return (
             <li key={id} className={`compare-legend-chip${off ? ' off' : ''}`}>
               <label className="compare-swatch-pick" title="Change this run's colour (kept for every page)">
-                <span className="compare-swatch" style={{ background: g ? g.color : colorOf(id) }} />
+                <span className="compare-swatch" style={{ background: g ? g.color : colorOf(id) }} data-testid="compare-run-swatch" data-run-id={id} data-color={g ? g.color : colorOf(id)} />
                 <input
                   type="color"
                   className="visually-hidden"

@@ -12,6 +12,7 @@ import { api, subscribe, type MldeskError } from '../../api/client';
 import { setQuery, useRouter } from '../../app/router';
 import { asMldeskError, describeError } from '../../lib/errors';
 import { runStart } from './series';
+import { rememberComparison } from './target';
 import { DEFAULT_VIEW, parseView, viewKey, viewToQuery, type CompareView, type ZoomRange } from './url';
 
 export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -91,20 +92,6 @@ const SEARCH_CHUNK = 200;
 const LIVE_MS = 500;
 
 export const isSystemKey = (k: string): boolean => k.startsWith('system/');
-const LAST_KEY = 'mldesk.compare.last';
-
-/** Query of the last comparison that had runs (for "Reopen last comparison"), or null. */
-export function lastComparison(): Record<string, string> | null {
-  try {
-    const raw = localStorage.getItem(LAST_KEY);
-    const q = raw ? (JSON.parse(raw) as Record<string, string | null>) : null;
-    if (!q || typeof q.runs !== 'string' || !q.runs) return null;
-    return Object.fromEntries(Object.entries(q).filter((e): e is [string, string] => typeof e[1] === 'string'));
-  } catch {
-    return null;
-  }
-}
-
 const keyCollator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -418,12 +405,7 @@ export const useCompare = create<CompareState>((set, get) => {
 
   /** The last comparison with runs, offered again by the empty page (sidebar → Compare). */
   const remember = (v: CompareView) => {
-    if (v.runIds.length === 0) return;
-    try {
-      localStorage.setItem(LAST_KEY, JSON.stringify(viewToQuery(v)));
-    } catch {
-      // storage disabled: nothing to offer later
-    }
+    if (v.runIds.length > 0) rememberComparison(viewToQuery(v));
   };
 
   const applyQuery = (query: Readonly<Record<string, string>>) => {

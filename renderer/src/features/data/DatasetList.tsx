@@ -1,8 +1,51 @@
-import type { ProjectSummary } from '../../../../shared/contract';
+import { useEffect } from 'react';
+import type { DatasetStatus, ProjectSummary } from '../../../../shared/contract';
 import { PlusIcon } from '../../app/icons';
 import { Spinner } from '../../ui/Spinner';
 import { formatBytes, formatInt } from './format';
 import type { DatasetItem } from './logic';
+import { useData } from './store';
+
+const STATE_CLASS: Record<DatasetStatus['state'], string> = {
+  current: 'badge-ok',
+  modified: 'badge-warn',
+  missing: 'badge-danger',
+  'not-cached': 'badge-warn',
+  'not-added': 'badge-neutral',
+};
+
+/** `data status` of one dataset as a badge; its title is the engine's one-line explanation. */
+function StatusBadge({ status }: { status: DatasetStatus }) {
+  const label = status.state === 'missing' && status.cached ? 'missing (restorable)' : status.state;
+  return (
+    <span className={`badge ds-exp-badge ${STATE_CLASS[status.state]}`} title={status.message} data-testid="dataset-status" data-state={status.state}>
+      {label}
+    </span>
+  );
+}
+
+/**
+ * The project's `data status`, reloaded with the dataset list (add, checkout, a change announced by the engine)
+ * and when the window regains focus (files edited outside the app).
+ */
+function useDataStatus(projectId: string | undefined, datasets: readonly DatasetItem[] | null): Map<string, DatasetStatus> {
+  const status = useData((s) => (projectId ? s.status[projectId]?.data : undefined));
+  useEffect(() => {
+    if (!projectId || datasets === null) return;
+    const reload = () => void useData.getState().loadStatus(projectId);
+    reload();
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') reload();
+    };
+    window.addEventListener('focus', reload);
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      window.removeEventListener('focus', reload);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, [projectId, datasets]);
+  return new Map((status?.datasets ?? []).map((d) => [d.path, d]));
+}
 
 export function DatasetList({
   projects,
@@ -24,6 +67,8 @@ export function DatasetList({
   /** Undefined while the list is empty: the empty state offers the button then. */
   onAdd: (() => void) | undefined;
 }) {
+  const status = useDataStatus(projectId, datasets);
+  const notAdded = [...status.values()].filter((d) => d.state === 'not-added');
   return (
     <aside className="ds-pane" aria-label="Datasets">
       <header className="ds-pane-head">
@@ -90,6 +135,7 @@ export function DatasetList({
                       <span title={`${d.versions} version${d.versions === 1 ? '' : 's'} in git history`}>
                         {d.versions} ver{d.versions === 1 ? '' : 's'}
                       </span>
+                      {status.get(d.path) ? <StatusBadge status={status.get(d.path)!} /> : null}
                       {d.hasExpectations ? (
                         <span className="badge badge-ok ds-exp-badge" title="Expectations are committed next to this dataset" data-testid="dataset-expectations">
                           expectations
@@ -102,6 +148,24 @@ export function DatasetList({
             })}
           </ul>
         )}
+        {notAdded.length > 0 ? (
+          <section className="ds-not-added" aria-label="Data files without a pointer" data-testid="datasets-not-added">
+            <h3 className="ds-label" title="CSV, TSV, Parquet and JSONL files of the project that git does not ignore and that have no pointer">
+              Not added
+            </h3>
+            <ul className="plain-list">
+              {notAdded.map((d) => (
+                <li key={d.path} className="ds-item" title={d.message} data-testid="not-added-item" data-path={d.path}>
+                  <span className="ds-item-path mono truncate">{d.path}</span>
+                  <span className="ds-item-meta">
+                    {d.working ? <span>{formatBytes(d.working.size)}</span> : null}
+                    <StatusBadge status={d} />
+                  </span>
+                </li>
+              ))}
+            </ul>
+          </section>
+        ) : null}
       </nav>
     </aside>
   );

@@ -1,7 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
-import type { DatasetVersion, ProjectSummary } from '../../../../shared/contract';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { DatasetStatus, DatasetVersion, ProjectSummary } from '../../../../shared/contract';
+import { api, MldeskError } from '../../api/client';
 import { buildHash, setQuery, useQueryParam } from '../../app/router';
 import { toast } from '../../app/toasts';
+import { asMldeskError } from '../../lib/errors';
 import { firstLine } from '../../lib/format';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { RelativeTime } from '../../ui/RelativeTime';
@@ -36,10 +38,80 @@ function RunLinks({ runs }: { runs: DatasetVersion['runs'] }) {
   );
 }
 
+/**
+ * "Check out this version?": asks the engine first whether the working file has changes never added as a version
+ * (`data.status`), and shows them in the engine's own words (the sentence `data checkout` refuses with). Only then,
+ * and only after the user confirms, does it pass `force`.
+ */
+function CheckoutDialog({ project, dataset, version, onClose }: { project: ProjectSummary; dataset: DatasetItem; version: DatasetVersion; onClose: () => void }) {
+  const checkout = useData((s) => s.checkout);
+  const [working, setWorking] = useState<DatasetStatus | null | 'loading'>('loading');
+  const look = useCallback(async (): Promise<DatasetStatus | null> => {
+    try {
+      const st = (await api.data.status({ projectId: project.id, paths: [dataset.path] })).datasets[0] ?? null;
+      setWorking(st);
+      return st;
+    } catch {
+      setWorking(null); // unknown: the engine still refuses a checkout over local changes
+      return null;
+    }
+  }, [project.id, dataset.path]);
+  useEffect(() => {
+    void look();
+  }, [look]);
+  const changed = working !== 'loading' && working?.state === 'modified' ? working : null;
+
+  return (
+    <ConfirmDialog
+      title="Check out this version?"
+      confirmLabel={changed ? 'Discard local changes and check out' : 'Check out'}
+      busyLabel="Checking out…"
+      danger={changed !== null}
+      onClose={onClose}
+      onConfirm={async () => {
+        try {
+          const p = await checkout(project.id, dataset.path, version.commit, changed !== null);
+          toast.success(`${dataset.path} is now version ${shortCommit(version.commit)} (${formatInt(p.rows)} rows)`);
+        } catch (e) {
+          const err = asMldeskError(e);
+          // Edited since the dialog opened: show what differs now and ask again (the next confirm forces).
+          if (err.code === 'FAILED_PRECONDITION' && !changed && (await look())?.state === 'modified') {
+            throw new MldeskError('FAILED_PRECONDITION', 'The working file changed while this dialog was open: see above, and confirm again to discard its changes.');
+          }
+          throw err;
+        }
+      }}
+    >
+      <p>
+        Restores <code className="mono">{dataset.path}</code> to version <code className="mono">{shortCommit(version.commit)}</code> ({formatInt(version.pointer.rows)}{' '}
+        rows, {formatDate(version.timestamp)}), and its pointer with it.
+      </p>
+      {working === 'loading' ? (
+        <p className="muted small" data-testid="checkout-checking">
+          Looking for local changes in the working file…
+        </p>
+      ) : changed ? (
+        <div className="callout" data-testid="checkout-local-changes">
+          <p>{changed.message}.</p>
+          <p>
+            Those changes were never added as a version: checking out <strong>overwrites and loses them</strong>. Commit them first with Add dataset
+            (<code className="mono">mldesk data add</code>), or confirm to discard them.
+          </p>
+        </div>
+      ) : (
+        <p className="muted small" data-testid="checkout-no-changes">
+          {working?.state === 'missing'
+            ? `${dataset.path} is not in the working tree; this restores it.`
+            : `The working file has no changes of its own (${working?.state ?? 'state unknown'}); every committed version stays in the cache.`}
+        </p>
+      )}
+    </ConfirmDialog>
+  );
+}
+
 export function VersionsTab({ project, dataset, versions }: { project: ProjectSummary; dataset: DatasetItem; versions: readonly DatasetVersion[] }) {
   const [picked, setPicked] = useState<readonly string[]>([]);
   const [confirm, setConfirm] = useState<DatasetVersion | null>(null);
-  const checkout = useData((s) => s.checkout);
   // `version` (a commit or prefix, e.g. from a run's dataset link): highlight that row and scroll to it once.
   const versionParam = useQueryParam('version');
   const highlighted = versionParam ? versions.find((v) => v.commit.startsWith(versionParam))?.commit : undefined;
@@ -164,28 +236,7 @@ export function VersionsTab({ project, dataset, versions }: { project: ProjectSu
           </tbody>
         </table>
       </div>
-      {confirm ? (
-        <ConfirmDialog
-          title="Check out this version?"
-          confirmLabel="Overwrite and check out"
-          busyLabel="Checking out…"
-          danger
-          onClose={() => setConfirm(null)}
-          onConfirm={async () => {
-            const p = await checkout(project.id, dataset.path, confirm.commit);
-            toast.success(`${dataset.path} is now version ${shortCommit(confirm.commit)} (${formatInt(p.rows)} rows)`);
-          }}
-        >
-          <p>
-            Restores <code className="mono">{dataset.path}</code> to version <code className="mono">{shortCommit(confirm.commit)}</code> (
-            {formatInt(confirm.pointer.rows)} rows, {formatDate(confirm.timestamp)}).
-          </p>
-          <p className="callout">
-            This <strong>overwrites the working file</strong>. Changes to it that were never added as a version are lost; every committed version stays
-            in the cache.
-          </p>
-        </ConfirmDialog>
-      ) : null}
+      {confirm ? <CheckoutDialog project={project} dataset={dataset} version={confirm} onClose={() => setConfirm(null)} /> : null}
     </div>
   );
 }

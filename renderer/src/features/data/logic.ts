@@ -164,6 +164,8 @@ export interface ColumnDraft {
 export interface ExpectationsDraft {
   rowsMin: string;
   rowsMax: string;
+  /** Least rows of a batch checked against these expectations (empty = not checked). */
+  batchMin: string;
   columns: ColumnDraft[];
   base: Expectations;
 }
@@ -180,6 +182,7 @@ export function toDraft(exp: Expectations): ExpectationsDraft {
   return {
     rowsMin: String(exp.rows.min),
     rowsMax: String(exp.rows.max),
+    batchMin: exp.rows.batchMin === undefined ? '' : String(exp.rows.batchMin),
     base: exp,
     columns: exp.columns.map((c) => ({
       name: c.name,
@@ -228,12 +231,14 @@ export function fromDraft(d: ExpectationsDraft): Expectations {
   if (rowsMin === undefined || rowsMax === undefined) throw new DraftError(null, 'Give the row count band (min and max)');
   if (!Number.isInteger(rowsMin) || !Number.isInteger(rowsMax) || rowsMin < 0 || rowsMax < 0) throw new DraftError(null, 'Row counts must be whole numbers ≥ 0');
   if (rowsMin > rowsMax) throw new DraftError(null, `Row count band is empty: min ${rowsMin} > max ${rowsMax}`);
+  const batchMin = parseNum(d.batchMin ?? '', d.base.rows.batchMin, null, 'batch minimum rows');
+  if (batchMin !== undefined && (!Number.isInteger(batchMin) || batchMin < 0)) throw new DraftError(null, 'The batch minimum must be a whole number ≥ 0');
   const columns = d.columns.map((c): ExpectationColumn => {
     const o = c.orig;
     const pct = parseNum(c.maxMissingPct, o.maxMissing * 100, c.name, 'max missing %');
     const share = pct === undefined ? 0 : pct === o.maxMissing * 100 ? o.maxMissing : pct / 100;
     if (share < 0 || share > 1) throw new DraftError(c.name, `${c.name}: max missing must be between 0 and 100 %`);
-    const out: ExpectationColumn = { name: c.name, type: c.type, maxMissing: share };
+    const out: ExpectationColumn = { name: c.name, type: c.type, maxMissing: share, ...(o.refMissing !== undefined ? { refMissing: o.refMissing } : {}) };
     const min = parseNum(c.rangeMin, o.range?.min, c.name, 'range min');
     const max = parseNum(c.rangeMax, o.range?.max, c.name, 'range max');
     if ((min === undefined) !== (max === undefined)) throw new DraftError(c.name, `${c.name}: give both ends of the range, or neither`);
@@ -252,7 +257,7 @@ export function fromDraft(d: ExpectationsDraft): Expectations {
     }
     return out;
   });
-  return { ...d.base, rows: { min: rowsMin, max: rowsMax }, columns };
+  return { ...d.base, rows: { min: rowsMin, max: rowsMax, ...(batchMin !== undefined ? { batchMin } : {}) }, columns };
 }
 
 export type Check = ValidationReportT['checks'][number];

@@ -19,6 +19,7 @@ export const datasetKey = (projectId: string, path: string): string => `${projec
 export const profileKey = (ref: FileRef): string => ('file' in ref ? `file\u0000${ref.file}` : `${ref.projectId}\u0000${ref.path}\u0000${ref.version ?? ''}`);
 
 export type AddResult = Output<'data.add'>;
+export type DataStatus = Output<'data.status'>;
 
 interface DataState {
   /** By project id. */
@@ -27,6 +28,8 @@ interface DataState {
   versions: Record<string, Remote<DatasetVersion[]>>;
   /** By profileKey. */
   profiles: Record<string, Remote<Profile>>;
+  /** `data status` by project id: current / modified / missing / not-cached / not-added per dataset. */
+  status: Record<string, Remote<DataStatus>>;
 
   loadDatasets(projectId: string): Promise<void>;
   loadVersions(projectId: string, path: string): Promise<void>;
@@ -34,8 +37,10 @@ interface DataState {
   loadProfile(ref: FileRef, force?: boolean): Promise<void>;
   /** Throws MldeskError (the dialog shows it inline). */
   add(projectId: string, path: string): Promise<AddResult>;
-  /** Throws MldeskError (the confirm dialog shows it inline). */
-  checkout(projectId: string, path: string, version: string): Promise<Pointer>;
+  /** Quiet: a failed status shows no badges, not a toast. */
+  loadStatus(projectId: string): Promise<void>;
+  /** Throws MldeskError (the confirm dialog shows it inline); `force` overwrites local changes (after the user confirmed). */
+  checkout(projectId: string, path: string, version: string, force?: boolean): Promise<Pointer>;
 }
 
 const seqs = new Map<string, number>();
@@ -48,7 +53,7 @@ const isCurrent = (k: string, n: number): boolean => seqs.get(k) === n;
 
 export const useData = create<DataState>((set, get) => {
   /** Shared loader: sequence-guarded so a slow, older answer never overwrites a newer one. */
-  async function load<K extends 'datasets' | 'versions' | 'profiles'>(
+  async function load<K extends 'datasets' | 'versions' | 'profiles' | 'status'>(
     slot: K,
     key: string,
     fetch: () => Promise<NonNullable<DataState[K][string]['data']>>,
@@ -76,8 +81,10 @@ export const useData = create<DataState>((set, get) => {
     datasets: {},
     versions: {},
     profiles: {},
+    status: {},
 
     loadDatasets: (projectId) => load('datasets', projectId, () => api.data.datasets({ projectId }), 'Could not load datasets'),
+    loadStatus: (projectId) => load('status', projectId, () => api.data.status({ projectId }), 'Could not load the data status', true),
     loadVersions: (projectId, path) => load('versions', datasetKey(projectId, path), () => api.data.versions({ projectId, path }), `Could not load the versions of ${path}`),
     async loadProfile(ref, force = false) {
       const key = profileKey(ref);
@@ -96,8 +103,8 @@ export const useData = create<DataState>((set, get) => {
       return r;
     },
 
-    async checkout(projectId, path, version) {
-      const p = await api.data.checkout({ projectId, path, version }).catch((e: unknown) => {
+    async checkout(projectId, path, version, force = false) {
+      const p = await api.data.checkout({ projectId, path, version, ...(force ? { force } : {}) }).catch((e: unknown) => {
         throw asMldeskError(e);
       });
       // The working file changed: drop its cached profile.
@@ -281,8 +288,12 @@ interface ValidationStore {
   edit(projectId: string, path: string, draft: ExpectationsDraft): void;
   reset(projectId: string, path: string): void;
   save(projectId: string, path: string, expectations: Expectations): Promise<string | null>;
-  /** Validates a version of the dataset (working file when undefined), or `otherPath` (another file of the project). */
-  validate(projectId: string, path: string, version: string | undefined, expectations: Expectations, otherPath?: string): Promise<void>;
+  /**
+   * Validates a version of the dataset (working file when undefined), or `otherPath` (another file of the project).
+   * `rowCount`: `band` when the expectations are the file's own, `batch` when they are another dataset's
+   * (default: batch for `otherPath`, else band).
+   */
+  validate(projectId: string, path: string, version: string | undefined, expectations: Expectations, otherPath?: string, rowCount?: 'band' | 'batch'): Promise<void>;
 }
 
 export const useValidation = create<ValidationStore>((set, get) => {
@@ -332,13 +343,13 @@ export const useValidation = create<ValidationStore>((set, get) => {
         return null;
       }
     },
-    async validate(projectId, path, version, expectations, otherPath) {
+    async validate(projectId, path, version, expectations, otherPath, rowCount) {
       const key = datasetKey(projectId, path);
       const reportTarget = otherPath ? `file:${otherPath}` : (version ?? 'working');
       patch(key, { validating: true, reportError: null });
       try {
         const target = otherPath ? { projectId, path: otherPath } : version ? { projectId, path, version } : { projectId, path };
-        const report = await api.data.validate({ target, expectations });
+        const report = await api.data.validate({ target, expectations, rowCount: rowCount ?? (otherPath ? 'batch' : 'band') });
         patch(key, { validating: false, report, reportTarget });
       } catch (e) {
         const error = asMldeskError(e);

@@ -13,12 +13,15 @@ import { ChevronIcon, FileIcon, ImageIcon } from './icons';
 
 type Listing = { status: 'loading' } | { status: 'ok'; files: ArtifactFile[] } | { status: 'error'; message: string };
 type Preview = Output<'tracking.readArtifact'>;
+type TablePreview = Output<'tracking.previewArtifactTable'>;
 type PreviewState = { status: 'loading'; path: string } | { status: 'ok'; path: string; data: Preview } | { status: 'error'; path: string; message: string };
 
 const TEXT_MAX = 512 * 1024;
 const IMAGE_MAX = 5_000_000;
 const CSV_ROWS = 200;
 const IMAGE_EXT = /\.(png|jpe?g|gif|webp|svg)$/i;
+const PARQUET_EXT = /\.(parquet|pq)$/i;
+const PARQUET_ROWS = 200;
 
 const baseName = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 const sortFiles = (files: ArtifactFile[]) => [...files].sort((a, b) => Number(b.is_dir) - Number(a.is_dir) || compareKeys(baseName(a.path), baseName(b.path)));
@@ -154,7 +157,70 @@ function JsonPreview({ text, truncated }: { text: string; truncated: boolean }) 
   );
 }
 
-function PreviewBody({ data }: { data: Preview }) {
+/** A Parquet file's first rows, read by the engine (DuckDB); "preview not available" (with the size) when it cannot. */
+function ParquetPreview({ runId, path, size }: { runId: string; path: string; size: number }) {
+  const [state, setState] = useState<{ status: 'loading' } | { status: 'ok'; data: TablePreview } | { status: 'error'; message: string }>({ status: 'loading' });
+  useEffect(() => {
+    let alive = true;
+    setState({ status: 'loading' });
+    api.tracking.previewArtifactTable({ runId, path, maxRows: PARQUET_ROWS }).then(
+      (data) => alive && setState({ status: 'ok', data }),
+      (e: unknown) => alive && setState({ status: 'error', message: describeError(e) }),
+    );
+    return () => {
+      alive = false;
+    };
+  }, [runId, path]);
+  if (state.status === 'loading') return <Spinner label="Reading the Parquet file" size={14} />;
+  if (state.status === 'error') {
+    return (
+      <div className="tab-empty" data-testid="table-preview-unavailable">
+        <p>Preview not available · {formatBytes(size)}</p>
+        <p className="muted small">{state.message}</p>
+      </div>
+    );
+  }
+  const { columns, rows, totalRows } = state.data;
+  return (
+    <>
+      <p className="preview-note" data-testid="table-preview-note">
+        {totalRows !== null && totalRows <= rows.length
+          ? `${numberFormat.format(rows.length)} row${rows.length === 1 ? '' : 's'}`
+          : `First ${numberFormat.format(rows.length)} rows${totalRows !== null ? ` of ${numberFormat.format(totalRows)}` : ''}`}{' '}
+        · {columns.length} column{columns.length === 1 ? '' : 's'} · Parquet
+      </p>
+      <div className="preview-table-wrap">
+        <table className="preview-table" data-testid="table-preview" data-rows={rows.length} data-total={totalRows ?? undefined}>
+          <thead>
+            <tr>
+              <th className="preview-rownum">#</th>
+              {columns.map((c, i) => (
+                <th key={i} title={`${c.name}: ${c.type}`}>
+                  {c.name}
+                  <span className="preview-type">{c.type}</span>
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r, i) => (
+              <tr key={i}>
+                <td className="preview-rownum">{i + 1}</td>
+                {columns.map((_, j) => (
+                  <td key={j}>{r[j] ?? <span className="cell-empty">null</span>}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+function PreviewBody({ data, runId }: { data: Preview; runId: string }) {
+  // Parquet: rows read by the engine (only the file's size came with `data`).
+  if (PARQUET_EXT.test(data.path)) return <ParquetPreview runId={runId} path={data.path} size={data.size} />;
   const truncNote = data.truncated ? (
     <p className="preview-note callout">
       Showing the first {formatBytes(data.text !== undefined ? TEXT_MAX : IMAGE_MAX)} of {formatBytes(data.size)}.
@@ -243,7 +309,7 @@ export function ArtifactsTab({ runId, artifactUri }: { runId: string; artifactUr
 
   const select = (path: string) => {
     setPreview({ status: 'loading', path });
-    api.tracking.readArtifact({ runId, path, maxBytes: IMAGE_EXT.test(path) ? IMAGE_MAX : TEXT_MAX }).then(
+    api.tracking.readArtifact({ runId, path, maxBytes: IMAGE_EXT.test(path) ? IMAGE_MAX : PARQUET_EXT.test(path) ? 1 : TEXT_MAX }).then(
       (data) => setPreview((p) => (p?.path === path ? { status: 'ok', path, data } : p)),
       (e: unknown) => setPreview((p) => (p?.path === path ? { status: 'error', path, message: describeError(e) } : p)),
     );
@@ -281,7 +347,12 @@ export function ArtifactsTab({ runId, artifactUri }: { runId: string; artifactUr
           </ul>
         )}
       </div>
-      <div className="artifact-preview" data-testid="artifact-preview" data-path={preview?.path} data-kind={preview?.status === 'ok' ? preview.data.kind : undefined}>
+      <div
+        className="artifact-preview"
+        data-testid="artifact-preview"
+        data-path={preview?.path}
+        data-kind={preview?.status === 'ok' ? (PARQUET_EXT.test(preview.path) ? 'parquet' : preview.data.kind) : undefined}
+      >
         {!preview ? (
           <div className="tab-empty muted">{empty ? '' : 'Select a file to preview it.'}</div>
         ) : (
@@ -293,7 +364,7 @@ export function ArtifactsTab({ runId, artifactUri }: { runId: string; artifactUr
               {preview.status === 'ok' ? (
                 <>
                   <span className="muted small">
-                    {formatBytes(preview.data.size)} · {preview.data.mime}
+                    {formatBytes(preview.data.size)} · {PARQUET_EXT.test(preview.path) ? 'Parquet' : preview.data.mime}
                   </span>
                   {!preview.data.truncated && (preview.data.text !== undefined || preview.data.base64) ? (
                     <button
@@ -317,7 +388,7 @@ export function ArtifactsTab({ runId, artifactUri }: { runId: string; artifactUr
               ) : preview.status === 'error' ? (
                 <p className="field-error">{preview.message}</p>
               ) : (
-                <PreviewBody data={preview.data} />
+                <PreviewBody data={preview.data} runId={runId} />
               )}
             </div>
           </>

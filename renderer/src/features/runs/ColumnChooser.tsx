@@ -10,6 +10,11 @@ interface Props {
   /** True when the columns are the automatic default (nothing saved for these experiments). */
   isDefault: boolean;
   onChange: (columns: string[] | null) => void;
+  /** Primary metrics chosen for these experiments (empty: automatic, listed in `autoPrimary`). */
+  primary: readonly string[];
+  /** The metrics picked automatically while none is chosen. */
+  autoPrimary: readonly string[];
+  onPrimary: (keys: string[]) => void;
 }
 
 const match = (needle: string, ...texts: string[]) => !needle || texts.some((t) => t.toLowerCase().includes(needle));
@@ -51,7 +56,7 @@ function Section({
 }
 
 /** "Columns" button + popover: the shown columns (reorder by drag or arrows) and every attribute, metric (last/min/max), param and tag seen. */
-export function ColumnChooser({ keys, columns, isDefault, onChange }: Props) {
+export function ColumnChooser({ keys, columns, isDefault, onChange, primary, autoPrimary, onPrimary }: Props) {
   const [open, setOpen] = useState(false);
   const [filter, setFilter] = useState('');
   const [dragging, setDragging] = useState<number | null>(null);
@@ -100,6 +105,34 @@ export function ColumnChooser({ keys, columns, isDefault, onChange }: Props) {
   const params = keys.params.filter((k) => match(f, k, `params.${k}`));
   const tags = keys.tags.filter((k) => match(f, k, `tags.${k}`));
   const shown = columns.map((id, i) => ({ id, i, ref: parseColumnId(id) })).filter((c) => c.ref && match(f, columnTitle(c.ref)));
+  const chosenPrimary = new Set(primary);
+  const autoSet = new Set(autoPrimary);
+  const primaryToggle = (k: string) => {
+    const on = chosenPrimary.has(k);
+    const auto = !on && primary.length === 0 && autoSet.has(k);
+    return (
+      <button
+        type="button"
+        className={`primary-toggle${on ? ' on' : auto ? ' auto' : ''}`}
+        onClick={() => onPrimary(on ? primary.filter((x) => x !== k) : [...primary, k])}
+        aria-pressed={on}
+        aria-label={on ? `${k} is a primary metric: click to unmark` : `Make ${k} a primary metric`}
+        title={
+          on
+            ? 'Primary metric (shown first by default, saved with the views): click to unmark'
+            : auto
+              ? 'Primary metric picked automatically (logged by the most runs, last). Click to choose the primary metrics yourself.'
+              : 'Make it a primary metric: shown first by default, saved for these experiments and with the views'
+        }
+        data-testid="column-primary"
+        data-key={k}
+        data-on={on}
+        data-auto={auto}
+      >
+        ★
+      </button>
+    );
+  };
   const aggToggle = (k: string, agg: Exclude<MetricAgg, 'last'>) => {
     const id = columnId({ kind: 'metric', key: k, agg });
     return (
@@ -123,7 +156,9 @@ export function ColumnChooser({ keys, columns, isDefault, onChange }: Props) {
       >
         <ColumnsIcon />
         Columns
-        <span className="count-pill">{columns.length + 1}</span>
+        <span className="count-pill" data-testid="columns-count" title={`${columns.length} column${columns.length === 1 ? '' : 's'} shown after the run name`}>
+          {columns.length}
+        </span>
       </button>
       {open ? (
         <div
@@ -146,6 +181,7 @@ export function ColumnChooser({ keys, columns, isDefault, onChange }: Props) {
           />
           <div className="columns-lists">
             <Section title="Shown" count={columns.length} empty={shown.length === 0 ? (columns.length === 0 ? 'Only the run name' : 'No match') : null}>
+              {!f ? <li className="columns-fixed muted small">Run name (always first, not counted)</li> : null}
               {shown.map(({ id, i, ref }) => (
                 <li
                   key={id}
@@ -210,6 +246,7 @@ export function ColumnChooser({ keys, columns, isDefault, onChange }: Props) {
                   <span className="agg-toggles">
                     {aggToggle(k, 'min')}
                     {aggToggle(k, 'max')}
+                    {primaryToggle(k)}
                   </span>,
                 ),
               )}
@@ -227,7 +264,9 @@ export function ColumnChooser({ keys, columns, isDefault, onChange }: Props) {
             </Section>
           </div>
           <footer className="columns-foot">
-            <span className="muted small">{isDefault ? 'Default columns' : 'Saved for these experiments'}</span>
+            <span className="muted small" title={isDefault ? 'Status, the primary metrics (★) and the params that differ between the runs come first' : undefined}>
+              {isDefault ? 'Default columns' : 'Saved for these experiments'}
+            </span>
             {!isDefault ? (
               <button type="button" className="link-button small" onClick={() => onChange(null)} data-testid="columns-reset">
                 Reset to default

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { PlusIcon, RefreshIcon } from '../../app/icons';
+import { togglePanel, usePanelCollapsed } from '../../app/panels';
 import { Spinner } from '../../ui/Spinner';
 import { CopyButton } from './CopyButton';
 import { numberFormat } from './format';
@@ -81,12 +82,32 @@ export function ExperimentsList({
   const experiments = useExperiments((s) => s.experiments);
   const loaded = useExperiments((s) => s.loaded);
   const error = useExperiments((s) => s.error);
+  const collapsed = usePanelCollapsed('experiments');
   const [q, setQ] = useState('');
   const needle = q.trim().toLowerCase();
   const shown = needle ? experiments.filter((e) => e.name.toLowerCase().includes(needle)) : experiments;
 
+  if (collapsed) {
+    const names = experiments.filter((e) => selectedIds.includes(e.experiment_id)).map((e) => e.name);
+    return (
+      <aside className="exp-pane exp-pane-collapsed" aria-label="Experiments" data-testid="experiments-pane" data-collapsed="true">
+        <button
+          type="button"
+          className="exp-rail"
+          onClick={() => togglePanel('experiments')}
+          aria-expanded={false}
+          title={`Show the experiments${names.length ? `\nShowing: ${names.join(', ')}` : ''}`}
+          data-testid="btn-toggle-experiments"
+        >
+          <span aria-hidden="true">»</span>
+          <span className="exp-rail-label">Experiments{selectedIds.length > 1 ? ` (${selectedIds.length})` : ''}</span>
+        </button>
+      </aside>
+    );
+  }
+
   return (
-    <aside className="exp-pane" aria-label="Experiments">
+    <aside className="exp-pane" aria-label="Experiments" data-testid="experiments-pane" data-collapsed="false">
       <header className="exp-pane-head">
         <h2 className="exp-pane-title">
           Experiments
@@ -96,9 +117,22 @@ export function ExperimentsList({
             </span>
           ) : null}
         </h2>
-        <button type="button" className="icon-button" onClick={onNew} aria-label="New experiment" title="New experiment" data-testid="btn-new-experiment">
-          <PlusIcon />
-        </button>
+        <span className="exp-pane-actions">
+          <button type="button" className="icon-button" onClick={onNew} aria-label="New experiment" title="New experiment" data-testid="btn-new-experiment">
+            <PlusIcon />
+          </button>
+          <button
+            type="button"
+            className="icon-button"
+            onClick={() => togglePanel('experiments')}
+            aria-expanded={true}
+            aria-label="Hide the experiments"
+            title="Hide the experiments (more room for the table)"
+            data-testid="btn-toggle-experiments"
+          >
+            <span aria-hidden="true">«</span>
+          </button>
+        </span>
       </header>
       {experiments.length > 8 ? (
         <div className="exp-filter">

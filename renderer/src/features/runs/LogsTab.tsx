@@ -20,7 +20,20 @@ const sameLine = (a: LogLine, b: LogLine) => a.at === b.at && a.stream === b.str
  * Live output of a launched run: the last lines from `launcher.tail`, then every `launcher.output`
  * for this run. Follows the end unless the user scrolled up; stderr is tinted.
  */
-export function LogsTab({ runId, running, compact = false, onExpand }: { runId: string; running: boolean; compact?: boolean; onExpand?: () => void }) {
+export function LogsTab({
+  runId,
+  running,
+  compact = false,
+  onExpand,
+  external = false,
+}: {
+  runId: string;
+  running: boolean;
+  compact?: boolean;
+  onExpand?: () => void;
+  /** Logged by an external client (a script using MLflow), not a process mldesk started: there is no output to capture. */
+  external?: boolean;
+}) {
   const [lines, setLines] = useState<Shown[]>([]);
   const [total, setTotal] = useState(0);
   const [status, setStatus] = useState<Status>({ kind: 'loading' });
@@ -141,7 +154,7 @@ export function LogsTab({ runId, running, compact = false, onExpand }: { runId: 
               <Spinner /> Loading output…
             </>
           ) : status.kind === 'ready' ? (
-            <span className="muted">Process ended</span>
+            <span className="muted">{external && lines.length === 0 ? 'External client' : 'Process ended'}</span>
           ) : null}
         </span>
         <span className="muted small">
@@ -178,7 +191,19 @@ export function LogsTab({ runId, running, compact = false, onExpand }: { runId: 
         </div>
       ) : (
         <div ref={box} className="logs-box" onScroll={onScroll} data-testid="run-logs" data-follow={follow} role="log" aria-live="off" tabIndex={0}>
-          {lines.length === 0 && status.kind !== 'loading' ? <div className="logs-empty muted">{live ? 'Waiting for output…' : 'The process printed nothing.'}</div> : null}
+          {lines.length === 0 && status.kind !== 'loading' ? (
+            external && !live ? (
+              <div className="logs-empty muted" data-testid="logs-external">
+                <p>This run was logged by an external client (a script using the MLflow API), not started by mldesk, so there is no captured output.</p>
+                <p className="small">
+                  Start runs with <strong>New run</strong> or <code>mldesk run -- …</code> to capture their output here; otherwise the script&apos;s logs are wherever it wrote
+                  them (often an artifact).
+                </p>
+              </div>
+            ) : (
+              <div className="logs-empty muted">{live ? 'Waiting for output…' : 'The process printed nothing.'}</div>
+            )
+          ) : null}
           {lines.map((l) => (
             <div key={l.seq} className={`log-line log-${l.stream}`} data-testid="log-line" data-stream={l.stream}>
               <span className="log-time" aria-hidden="true">

@@ -25,7 +25,7 @@ function scrollParent(el: HTMLElement): HTMLElement | null {
 /** Requests about one point per pixel; refetches when the width changes by more than this factor. */
 const WIDTH_SLACK = 1.25;
 
-function MetricCard({ runId, metricKey, latest }: { runId: string; metricKey: string; latest: number | null | undefined }) {
+function MetricCard({ runId, runName, metricKey, latest }: { runId: string; runName: string; metricKey: string; latest: number | null | undefined }) {
   const version = useRunDetail((s) => s.metricVersions[metricKey] ?? 0);
   const [series, setSeries] = useState<Series | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -107,6 +107,7 @@ function MetricCard({ runId, metricKey, latest }: { runId: string; metricKey: st
         subtitle={subtitle}
         onWidth={setWidth}
         exportName={`${runId.slice(0, 8)}-${metricKey}`}
+        seriesLabel={runName}
       />
     </div>
   );
@@ -147,7 +148,7 @@ export function MetricsTab({ run }: { run: Run }) {
       {model.length > 0 ? (
         <div className="metric-grid">
           {model.map((k) => (
-            <MetricCard key={k} runId={run.info.run_id} metricKey={k} latest={latest.get(k)} />
+            <MetricCard key={k} runId={run.info.run_id} runName={run.info.run_name || run.info.run_id} metricKey={k} latest={latest.get(k)} />
           ))}
         </div>
       ) : null}
@@ -156,7 +157,7 @@ export function MetricsTab({ run }: { run: Run }) {
           <h3 className="section-title">System metrics</h3>
           <div className="metric-grid">
             {system.map((k) => (
-              <MetricCard key={k} runId={run.info.run_id} metricKey={k} latest={latest.get(k)} />
+              <MetricCard key={k} runId={run.info.run_id} runName={run.info.run_name || run.info.run_id} metricKey={k} latest={latest.get(k)} />
             ))}
           </div>
         </>

@@ -11,6 +11,7 @@ import { useRunDetail, useRunDetailSync } from './detailStore';
 import { formatDuration, runDurationMs } from './format';
 import { ArrowLeftIcon, RestoreIcon, StopIcon } from './icons';
 import { LogsTab } from './LogsTab';
+import { RunTitle } from './RunEdit';
 import { RunOverview } from './RunOverview';
 import { StatusBadge } from './StatusBadge';
 import { useExperiments } from './store';
@@ -131,9 +132,7 @@ export function RunDetail({ runId, onClose }: { runId: string; onClose: () => vo
             </button>
             <span aria-hidden="true">/</span>
           </nav>
-          <h1 className="run-title" title={info.run_name}>
-            {info.run_name || info.run_id}
-          </h1>
+          <RunTitle runId={runId} name={info.run_name} readOnly={deleted} />
           <StatusBadge status={info.status} testId="run-status" />
           {deleted ? (
             <span className="badge badge-danger" data-testid="run-deleted">
@@ -199,7 +198,7 @@ export function RunDetail({ runId, onClose }: { runId: string; onClose: () => vo
           </Suspense>
         ) : null}
         {tab === 'artifacts' ? <ArtifactsTab runId={runId} artifactUri={info.artifact_uri} /> : null}
-        {tab === 'logs' ? <LogsTab runId={runId} running={running} /> : null}
+        {tab === 'logs' ? <LogsTab runId={runId} running={running} external={!run.data.tags.some((t) => t.key === 'mldesk.launcher')} /> : null}
       </div>
       {confirmDelete ? (
         <ConfirmDialog

@@ -9,6 +9,7 @@ import { CopyButton } from './CopyButton';
 import { useDatasetVersions, type DatasetVersionRef } from './datasetVersions';
 import { formatDateTime, formatDuration, formatMetric, runDurationMs } from './format';
 import { LogsTab } from './LogsTab';
+import { NOTE_TAG, removeTag, RunDescription, TagAdder } from './RunEdit';
 import { shellJoin } from './shellSplit';
 
 function Field({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
@@ -54,7 +55,22 @@ function VersionLink({ version: v }: { version: DatasetVersionRef }) {
   );
 }
 
-function KeyValueTable({ rows, testId, rowTestId, empty, label }: { rows: readonly { key: string; value: string }[]; testId: string; rowTestId: string; empty: ReactNode; label: string }) {
+function KeyValueTable({
+  rows,
+  testId,
+  rowTestId,
+  empty,
+  label,
+  onRemove,
+}: {
+  rows: readonly { key: string; value: string }[];
+  testId: string;
+  rowTestId: string;
+  empty: ReactNode;
+  label: string;
+  /** Rows with a remove button (keys it returns true for). */
+  onRemove?: { can(key: string): boolean; remove(key: string): void };
+}) {
   const [q, setQ] = useState('');
   const needle = q.trim().toLowerCase();
   const shown = needle ? rows.filter((r) => r.key.toLowerCase().includes(needle) || r.value.toLowerCase().includes(needle)) : rows;
@@ -72,6 +88,11 @@ function KeyValueTable({ rows, testId, rowTestId, empty, label }: { rows: readon
                 Name
               </th>
               <th scope="col">Value</th>
+              {onRemove ? (
+                <th scope="col" className="kv-actions">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              ) : null}
             </tr>
           </thead>
           <tbody>
@@ -83,6 +104,15 @@ function KeyValueTable({ rows, testId, rowTestId, empty, label }: { rows: readon
                 <td className="kv-value mono" title={r.value}>
                   {r.value}
                 </td>
+                {onRemove ? (
+                  <td className="kv-actions">
+                    {onRemove.can(r.key) ? (
+                      <button type="button" className="icon-button" onClick={() => onRemove.remove(r.key)} aria-label={`Remove the tag ${r.key}`} title="Remove this tag" data-testid="tag-remove">
+                        ×
+                      </button>
+                    ) : null}
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>
@@ -94,6 +124,7 @@ function KeyValueTable({ rows, testId, rowTestId, empty, label }: { rows: readon
 
 /** Info, lineage, datasets, params, tags and latest metrics of one run. */
 export function RunOverview({ run, experimentName, now, onOpenLogs }: { run: Run; experimentName: string | undefined; now: number; onOpenLogs: () => void }) {
+  const readOnly = run.info.lifecycle_stage === 'deleted';
   const { info, data, inputs } = run;
   const tags = useMemo(() => new Map(data.tags.map((t) => [t.key, t.value])), [data.tags]);
   const [showSystemTags, setShowSystemTags] = useState(false);
@@ -113,11 +144,13 @@ export function RunOverview({ run, experimentName, now, onOpenLogs }: { run: Run
   const repo = tags.get('mlflow.source.git.repoURL');
   const duration = runDurationMs(info, now);
   const parentRun = tags.get('mlflow.parentRunId');
-  const note = tags.get('mlflow.note.content');
+  const note = tags.get(NOTE_TAG);
+  const tagKeys = useMemo(() => new Set(data.tags.map((t) => t.key)), [data.tags]);
+  const external = !tags.has('mldesk.launcher');
 
   return (
     <div className="run-overview">
-      {note ? <p className="run-note">{note}</p> : null}
+      <RunDescription runId={info.run_id} note={note} readOnly={readOnly} />
       <div className="overview-grid">
         <section className="card" aria-labelledby="run-info-title">
           <h2 id="run-info-title" className="card-title">
@@ -231,7 +264,7 @@ export function RunOverview({ run, experimentName, now, onOpenLogs }: { run: Run
       </div>
 
       <section className="overview-output" aria-label="Output">
-        <LogsTab runId={info.run_id} running={info.status === 'RUNNING'} compact onExpand={onOpenLogs} />
+        <LogsTab runId={info.run_id} running={info.status === 'RUNNING'} compact onExpand={onOpenLogs} external={external} />
       </section>
 
       <div className="overview-grid">
@@ -291,7 +324,15 @@ export function RunOverview({ run, experimentName, now, onOpenLogs }: { run: Run
             </button>
           ) : null}
         </h2>
-        <KeyValueTable rows={showSystemTags ? allTags : userTags} testId="run-tags" rowTestId="tag-row" label="Tags" empty={systemCount > 0 ? 'Only system tags (mlflow.*, mldesk.*).' : 'No tags.'} />
+        <KeyValueTable
+          rows={showSystemTags ? allTags : userTags}
+          testId="run-tags"
+          rowTestId="tag-row"
+          label="Tags"
+          empty={systemCount > 0 ? 'Only system tags (mlflow.*, mldesk.*).' : 'No tags.'}
+          onRemove={readOnly ? undefined : { can: (k) => !isSystem(k), remove: (k) => void removeTag(info.run_id, k) }}
+        />
+        {readOnly ? null : <TagAdder runId={info.run_id} existing={tagKeys} />}
       </section>
     </div>
   );

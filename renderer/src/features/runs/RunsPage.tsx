@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { LaunchedRun } from '../../../../shared/contract';
+import { usePanelCollapsed } from '../../app/panels';
 import { useReadyWhen } from '../../app/ready';
 import { navigate, setQuery, useQueryParam } from '../../app/router';
 import { toast } from '../../app/toasts';
@@ -30,6 +31,7 @@ export default function RunsPage() {
   const experimentIds = useMemo(() => parseExperimentIds(expParam), [expParam]);
   const expKey = experimentIds.length > 0 ? experimentsKey(experimentIds) : null;
   const [dialog, setDialog] = useState<DialogState>(null);
+  const expCollapsed = usePanelCollapsed('experiments');
   useReadyWhen(loaded && (experiments.length === 0 || expError !== null));
   // Live table updates stay on while a run is open, so coming back needs no reload…
   useRunsLive(expKey);
@@ -98,7 +100,7 @@ export default function RunsPage() {
   };
 
   return (
-    <div className="runs-page">
+    <div className={`runs-page${expCollapsed ? ' exp-collapsed' : ''}`}>
       <ExperimentsList selectedIds={experimentIds} onSelect={selectExperiment} onToggle={toggleExperiment} onNew={() => setDialog({ kind: 'experiment' })} trackingUri={trackingUri} />
       {runParam ? (
         <RunDetail key={runParam} runId={runParam} onClose={closeRun} />

@@ -1,7 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type InputHTMLAttributes, type KeyboardEvent, type MouseEvent, type PointerEvent, type ReactNode } from 'react';
 import type { RunRow } from '../../../../shared/contract';
-import { PALETTE, runColor, useRunColors } from '../../lib/runColors';
+import { PALETTE, useRunColors } from '../../lib/runColors';
 import { Spinner } from '../../ui/Spinner';
 import { FloatingPopover } from './FloatingPopover';
 import { formatMetric, numberFormat } from './format';
@@ -62,6 +62,8 @@ interface Props {
   /** "model" for a group-by on params.model (group row labels). */
   groupLabel: string | null;
   renderQuickFilter: (column: RunColumn, close: () => void) => ReactNode;
+  /** The colour of a run (the same one Compare draws it with). */
+  colorOf: (runId: string) => string;
 }
 
 const cellClass = (base: string, c: RunColumn): string =>
@@ -290,7 +292,7 @@ function sortTitle(c: RunColumn, loaded: number, total: string): string {
  * Group rows (aggregates) share the row height; pinned runs stick under the header.
  */
 export function RunsTable(props: Props) {
-  const { items, pinnedRows, sorts, onSort, onResize, hasMore, loadingMore, onLoadMore, scrollKey, currentId, selection, orderIds, pinned, actions, filter, groupLabel } = props;
+  const { items, pinnedRows, sorts, onSort, onResize, hasMore, loadingMore, onLoadMore, scrollKey, currentId, selection, orderIds, pinned, actions, filter, groupLabel, colorOf } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const [drag, setDrag] = useState<{ id: string; width: number } | null>(null);
   const columns = useMemo(() => {
@@ -452,7 +454,7 @@ export function RunsTable(props: Props) {
       checked={selection.has(row.info.run_id)}
       pinned={pinned.has(row.info.run_id)}
       current={row.info.run_id === currentId}
-      color={runColor(row.info.run_id, overrides)}
+      color={colorOf(row.info.run_id)}
       actions={actions}
       onKey={onKey}
       onColor={onColor}
@@ -596,7 +598,7 @@ export function RunsTable(props: Props) {
               <button
                 key={c}
                 type="button"
-                className={`color-option${runColor(colorFor.runId, overrides) === c ? ' current' : ''}`}
+                className={`color-option${colorOf(colorFor.runId) === c ? ' current' : ''}`}
                 style={{ background: c }}
                 onClick={() => {
                   useRunColors.getState().setColor(colorFor.runId, c);

@@ -4,12 +4,14 @@ import { DownloadIcon, PlusIcon, RefreshIcon } from '../../app/icons';
 import { useReadyWhen } from '../../app/ready';
 import { navigate, setQuery, useQueryParam, useRouter } from '../../app/router';
 import { toast } from '../../app/toasts';
-import { useRunColors } from '../../lib/runColors';
+import { PALETTE, useRunColors, useViewColors } from '../../lib/runColors';
+import { setTableSelection } from '../compare/target';
 import { isModalOpen } from '../../ui/modalStack';
 import { Spinner } from '../../ui/Spinner';
 import { ColumnChooser } from './ColumnChooser';
 import { exportRunsCsv } from './csv';
 import { FilterBox, type FilterBoxHandle } from './FilterBox';
+import type { SuggestSource } from './filterSuggest';
 import { numberFormat } from './format';
 import { CompareIcon, StarIcon } from './icons';
 import { QuickFilterPanel } from './QuickFilter';
@@ -20,8 +22,11 @@ import { experimentsKey, queryKey, useRuns, type RunsQuery, type ViewType } from
 import {
   arrangeRows,
   collectRowKeys,
+  colorViewIds,
+  columnStats,
   compareQuery,
   defaultColumns,
+  distinctValues,
   flattenGroups,
   formatGroupParam,
   formatSortParam,
@@ -29,7 +34,9 @@ import {
   parseGroupParam,
   parseSortParam,
   parseViewState,
+  placePrimary,
   planSort,
+  primaryMetrics,
   rangeBetween,
   sortRows,
   toggleMany,
@@ -65,6 +72,24 @@ function useRowKeys(rows: Parameters<typeof collectRowKeys>[0]): RowKeys {
 
 function groupLabelOf(ref: ColumnRef | null): string | null {
   return ref ? ref.key : null;
+}
+
+/** A value with a stable identity while its JSON does not change (live updates re-read rows often). */
+function useStable<T>(value: T): T {
+  const json = JSON.stringify(value);
+  return useMemo(() => value, [json]);
+}
+
+/** Keys seen in the experiments' runs this session (filtered tables still suggest them), plus the current ones. */
+const seenKeys = new Map<string, { params: Set<string>; metrics: Set<string>; tags: Set<string> }>();
+function rememberKeys(expKey: string, keys: RowKeys): RowKeys {
+  let seen = seenKeys.get(expKey);
+  if (!seen) seenKeys.set(expKey, (seen = { params: new Set(), metrics: new Set(), tags: new Set() }));
+  const merge = (set: Set<string>, list: readonly string[]) => {
+    for (const k of list) set.add(k);
+    return [...set].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  };
+  return { params: merge(seen.params, keys.params), metrics: merge(seen.metrics, keys.metrics), tags: merge(seen.tags, keys.tags) };
 }
 
 /**
@@ -125,23 +150,55 @@ export function RunsView({
     void useRuns.getState().load(query);
   }, [query]);
 
-  // ---- columns: saved for this experiment set (or, for several, the first one's), else a default from the keys seen
+  // ---- columns: saved for this experiment set (or, for several, the first one's), else a default from the runs:
+  // status, the primary metrics and the params that differ between the visible runs first.
   const prefs = usePrefs(expKey);
   const firstPrefs = usePrefs(experimentIds[0] ?? '');
   const keys = useRowKeys(rows);
+  const pinnedSet = useMemo(() => new Set(prefs.pinned), [prefs.pinned]);
+  const hiddenSet = useMemo(() => new Set(prefs.hidden), [prefs.hidden]);
   const fallback = useMemo(() => {
     if (!multi || !firstPrefs.columns) return null;
     return firstPrefs.columns.includes('a:experiment') ? firstPrefs.columns : ['a:experiment', ...firstPrefs.columns];
   }, [multi, firstPrefs.columns]);
-  const defaults = useMemo(() => defaultColumns(keys, multi), [keys, multi]);
+  const chosenPrimary = prefs.primary.length > 0 || !multi ? prefs.primary : firstPrefs.primary;
+  const needStats = prefs.columns === null && fallback === null;
+  const statsNow = useMemo(() => {
+    if (!needStats && chosenPrimary.length > 0) return null;
+    const visible = hiddenSet.size > 0 ? rows.filter((r) => !hiddenSet.has(r.info.run_id)) : rows;
+    return columnStats(visible, keys);
+  }, [needStats, chosenPrimary.length, rows, hiddenSet, keys]);
+  const stats = useStable(statsNow);
+  const autoPrimary = useMemo(() => (stats ? primaryMetrics(stats, null) : []), [stats]);
+  const defaults = useMemo(() => (stats ? defaultColumns(stats, multi, chosenPrimary) : []), [stats, multi, chosenPrimary]);
   const columnIds = prefs.columns ?? fallback ?? defaults;
   const columns = useMemo(() => buildColumns(columnIds, { experimentNames }, prefs.widths, MARKS_WIDTH), [columnIds, experimentNames, prefs.widths]);
   const setPrefs = useCallback((patch: Partial<TablePrefs>) => useTableState.getState().setPrefs(expKey, patch), [expKey]);
+  const onPrimary = useCallback(
+    (primary: string[]) => {
+      const cur = getPrefs(expKey);
+      setPrefs({ primary, ...(cur.columns ? { columns: placePrimary(cur.columns, primary) } : {}) });
+    },
+    [expKey, setPrefs],
+  );
+
+  // ---- filter autocomplete: keys seen in these experiments, values of the loaded runs
+  const suggestKeys = useMemo(() => rememberKeys(expKey, keys), [expKey, keys]);
+  const source = useMemo<SuggestSource>(() => {
+    const cache = new Map<string, string[]>();
+    return {
+      ...suggestKeys,
+      values(entity, key) {
+        const k = `${entity}:${key}`;
+        let v = cache.get(k);
+        if (!v) cache.set(k, (v = distinctValues(rows, { entity, key }, 200).map((d) => d.value)));
+        return v;
+      },
+    };
+  }, [suggestKeys, rows]);
 
   // ---- rows: client-side sort when needed, hidden out, pinned apart, grouped
   const sortedRows = useMemo(() => (plan.client ? sortRows(rows, sorts, { experimentNames, now: Date.now() }) : rows), [rows, plan.client, sorts, experimentNames]);
-  const pinnedSet = useMemo(() => new Set(prefs.pinned), [prefs.pinned]);
-  const hiddenSet = useMemo(() => new Set(prefs.hidden), [prefs.hidden]);
   const arranged = useMemo(() => arrangeRows(sortedRows, pinnedSet, hiddenSet), [sortedRows, pinnedSet, hiddenSet]);
   const groupBy = useMemo(() => parseGroupParam(groupParam), [groupParam]);
   const statKey = columns
@@ -262,13 +319,14 @@ export function RunsView({
       pinned: [...prefs.pinned],
       hidden: [...prefs.hidden],
       colors,
+      primary: [...prefs.primary],
       starredOnly,
       viewType: viewParam === 'deleted' || viewParam === 'all' ? viewParam : 'active',
     };
   };
   const applyView = (v: SavedView) => {
     const s = parseViewState(v.state);
-    setPrefs({ columns: s.columns, widths: s.widths, pinned: s.pinned, hidden: s.hidden, collapsed: s.collapsed });
+    setPrefs({ columns: s.columns, widths: s.widths, pinned: s.pinned, hidden: s.hidden, collapsed: s.collapsed, primary: s.primary });
     const setColor = useRunColors.getState().setColor;
     for (const [runId, color] of Object.entries(s.colors)) setColor(runId, color);
     useTableState.getState().setSelection(expKey, s.selection);
@@ -325,6 +383,11 @@ export function RunsView({
     const order = new Map(orderIds.map((id, i) => [id, i]));
     return [...selection].sort((a, b) => (order.get(a) ?? 1e9) - (order.get(b) ?? 1e9));
   }, [selection, orderIds]);
+  // The sidebar's Compare link and Ctrl/Cmd+3 open this selection.
+  useEffect(() => setTableSelection(experimentIds, compareIds), [experimentIds, compareIds]);
+  // One colour per run: distinct among the shown runs (≤ 20) or the selected/pinned ones, the same in Compare.
+  const colorIds = useMemo(() => colorViewIds(orderIds, compareIds, prefs.pinned, PALETTE.length), [orderIds, compareIds, prefs.pinned]);
+  const colorOf = useViewColors(colorIds);
 
   return (
     <div className="runs-main">
@@ -361,7 +424,15 @@ export function RunsView({
             <option value="all">All</option>
           </select>
           <ViewsMenu experimentId={multi ? null : (experimentIds[0] ?? null)} capture={capture} onApply={applyView} />
-          <ColumnChooser keys={keys} columns={columnIds} isDefault={prefs.columns === null} onChange={(c) => setPrefs({ columns: c })} />
+          <ColumnChooser
+            keys={keys}
+            columns={columnIds}
+            isDefault={prefs.columns === null}
+            onChange={(c) => setPrefs({ columns: c })}
+            primary={chosenPrimary}
+            autoPrimary={autoPrimary}
+            onPrimary={onPrimary}
+          />
           <button type="button" className="button" onClick={() => void exportCsv()} disabled={rows.length === 0 || exporting} data-testid="btn-export-runs-csv" title="Export the visible columns of all matching runs (hidden runs left out)">
             {exporting ? <Spinner /> : <DownloadIcon />}
             Export CSV
@@ -374,7 +445,7 @@ export function RunsView({
       </header>
       {isEmpty ? null : (
         <div className="runs-filter-row">
-          <FilterBox ref={filterRef} value={filter} onApply={(f) => setQuery({ q: f || null })} />
+          <FilterBox ref={filterRef} value={filter} onApply={(f) => setQuery({ q: f || null })} source={source} />
           <div className="runs-filter-tools">
             <button
               type="button"
@@ -503,6 +574,7 @@ export function RunsView({
             filter={filter}
             groupLabel={groupLabelOf(groupBy)}
             renderQuickFilter={renderQuickFilter}
+            colorOf={colorOf}
           />
         )}
       </div>

@@ -40,7 +40,7 @@ export interface ColumnContext {
 
 const dash = <span className="cell-empty">—</span>;
 /** Room for the key, the sort arrow / badge and the funnel. */
-const keyWidth = (key: string, extra = 0) => Math.min(220 + extra, Math.max(112, key.length * 7 + 72) + extra);
+const keyWidth = (key: string, extra = 0) => Math.min(220 + extra, Math.max(96, key.length * 7 + 60) + extra);
 
 /** The always-shown run name column (pinned on the left, after the marks column). */
 export function nameColumn(left: number): RunColumn {

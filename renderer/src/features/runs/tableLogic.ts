@@ -723,6 +723,8 @@ export interface TableViewState {
   pinned: string[];
   hidden: string[];
   colors: Record<string, string>;
+  /** Primary metrics chosen for the experiment (shown first by the default columns); empty = automatic. */
+  primary: string[];
   starredOnly: boolean;
   viewType: ViewTypeParam;
 }
@@ -739,6 +741,7 @@ export const EMPTY_VIEW: TableViewState = {
   pinned: [],
   hidden: [],
   colors: {},
+  primary: [],
   starredOnly: false,
   viewType: 'active',
 };
@@ -769,6 +772,7 @@ export function parseViewState(raw: unknown): TableViewState {
     pinned: strings(o.pinned),
     hidden: strings(o.hidden),
     colors: record(o.colors, isColor),
+    primary: strings(o.primary),
     starredOnly: o.starredOnly === true,
     viewType: vt === 'deleted' || vt === 'all' ? vt : 'active',
   };
@@ -803,23 +807,147 @@ export function collectRowKeys(rows: readonly RunRow[]): RowKeys {
   };
 }
 
-const DEFAULT_METRICS = 4;
-const DEFAULT_PARAMS = 3;
+/** Primary metrics picked automatically (when none are chosen for the experiment). */
+export const AUTO_PRIMARY_METRICS = 3;
+/** Params shown by default: every differing one up to this many, then constant ones up to the same total. */
+export const DEFAULT_PARAMS = 6;
+/** A metric counts as "logged last" in a run when its latest point is this close to the run's latest metric point. */
+const LAST_LOGGED_MS = 1000;
 
-/** Without a saved choice: status, (experiment when several), start, duration, user, then a few metrics and params. */
-export function defaultColumns(keys: RowKeys, multiExperiment: boolean): string[] {
+export interface ColumnStats {
+  /**
+   * Params whose value is not the same in every run (a run without the param counts as a different value): the ones
+   * with several values first, then the ones only some runs have; more runs first.
+   */
+  differing: string[];
+  /** Params with one value in every run. */
+  constant: string[];
+  /**
+   * Non-system metric keys, most useful first: logged by the most runs, then logged last in the most runs (final
+   * scores come after the per-epoch curves), then held-out scores (val / test / eval) before others and training
+   * curves, then the most points, then by name.
+   */
+  metrics: string[];
+  /** More than one user among the runs. */
+  usersDiffer: boolean;
+}
+
+const EVAL_NAME = /(^|[_/.\-])(val|valid|validation|test|eval|holdout)([_/.\-]|$)/i;
+const TRAIN_NAME = /(^|[_/.\-])(train|training)([_/.\-]|$)/i;
+/** Held-out scores (val_*, test_*, eval/*) before the rest, training curves last: what runs are usually compared by. */
+const evalRank = (k: string): number => (EVAL_NAME.test(k) ? 0 : TRAIN_NAME.test(k) ? 2 : 1);
+
+/** What the default columns are chosen from: which params differ between the runs and how metrics rank. */
+export function columnStats(rows: readonly RunRow[], keys: RowKeys): ColumnStats {
+  const first = new Map<string, string | undefined>();
+  const differs = new Set<string>();
+  const metricRuns = new Map<string, number>();
+  const metricLast = new Map<string, number>();
+  const metricPoints = new Map<string, number>();
+  let user: string | null = null;
+  let usersDiffer = false;
+  rows.forEach((r, i) => {
+    if (i === 0) user = r.info.user_id;
+    else if (r.info.user_id !== user) usersDiffer = true;
+    for (const k of keys.params) {
+      if (differs.has(k)) continue;
+      const v = r.params[k];
+      if (i === 0) first.set(k, v);
+      else if (first.get(k) !== v) differs.add(k);
+    }
+    // System metrics are sampled until the process ends: "logged last" is about the run's own metrics.
+    let latest = -Infinity;
+    for (const k in r.metrics) {
+      const m = r.metrics[k] as RunRow['metrics'][string];
+      if (m.timestamp > latest && !k.startsWith('system/')) latest = m.timestamp;
+    }
+    for (const k in r.metrics) {
+      if (k.startsWith('system/')) continue;
+      const m = r.metrics[k] as RunRow['metrics'][string];
+      metricRuns.set(k, (metricRuns.get(k) ?? 0) + 1);
+      if (latest - m.timestamp <= LAST_LOGGED_MS) metricLast.set(k, (metricLast.get(k) ?? 0) + 1);
+      metricPoints.set(k, (metricPoints.get(k) ?? 0) + m.count);
+    }
+  });
+  const n = (m: Map<string, number>, k: string) => m.get(k) ?? 0;
+  const metrics = keys.metrics
+    .filter((k) => !k.startsWith('system/'))
+    .sort(
+      (a, b) =>
+        n(metricRuns, b) - n(metricRuns, a) ||
+        n(metricLast, b) - n(metricLast, a) ||
+        evalRank(a) - evalRank(b) ||
+        n(metricPoints, b) - n(metricPoints, a) ||
+        collator.compare(a, b),
+    );
+  // Differing params: the ones with two or more values before the ones only some runs have (same value where set);
+  // then the ones more runs have (`model` before a `batch_size` only some runs have).
+  const paramRuns = new Map<string, number>();
+  const paramValues = new Map<string, Set<string>>();
+  for (const r of rows) {
+    for (const k in r.params) {
+      if (!differs.has(k)) continue;
+      paramRuns.set(k, (paramRuns.get(k) ?? 0) + 1);
+      let vs = paramValues.get(k);
+      if (!vs) paramValues.set(k, (vs = new Set()));
+      if (vs.size < 2) vs.add(r.params[k] as string);
+    }
+  }
+  const split = (k: string) => ((paramValues.get(k)?.size ?? 0) >= 2 ? 0 : 1);
+  return {
+    differing: rows.length > 1 ? keys.params.filter((k) => differs.has(k)).sort((a, b) => split(a) - split(b) || n(paramRuns, b) - n(paramRuns, a) || collator.compare(a, b)) : [],
+    constant: rows.length > 1 ? keys.params.filter((k) => !differs.has(k)) : [...keys.params],
+    metrics,
+    usersDiffer,
+  };
+}
+
+/** The primary metrics: the ones chosen for the experiment (in their order), else the top-ranked ones. */
+export function primaryMetrics(stats: ColumnStats, chosen: readonly string[] | null | undefined): string[] {
+  if (chosen && chosen.length > 0) return [...chosen];
+  return stats.metrics.slice(0, AUTO_PRIMARY_METRICS);
+}
+
+/**
+ * Without a saved choice, what matters first: status (experiment when several), the primary metrics, the params that
+ * differ between the runs; then start, duration, the user when runs have different users, and constant params.
+ */
+export function defaultColumns(stats: ColumnStats, multiExperiment: boolean, chosenPrimary: readonly string[] | null = null): string[] {
+  const differing = stats.differing.slice(0, DEFAULT_PARAMS);
+  const constant = stats.constant.slice(0, Math.max(0, DEFAULT_PARAMS - differing.length));
   return [
     'a:status',
     ...(multiExperiment ? ['a:experiment'] : []),
+    ...primaryMetrics(stats, chosenPrimary).map((k) => `m:${k}`),
+    ...differing.map((k) => `p:${k}`),
     'a:start',
     'a:duration',
-    'a:user',
-    ...keys.metrics
-      .filter((k) => !k.startsWith('system/'))
-      .slice(0, DEFAULT_METRICS)
-      .map((k) => `m:${k}`),
-    ...keys.params.slice(0, DEFAULT_PARAMS).map((k) => `p:${k}`),
+    ...(stats.usersDiffer ? ['a:user'] : []),
+    ...constant.map((k) => `p:${k}`),
   ];
+}
+
+/**
+ * Chosen columns with the primary metrics' latest-value columns moved (or added) right after the leading status /
+ * experiment columns, in the primary order; the other columns keep their order.
+ */
+export function placePrimary(columns: readonly string[], primary: readonly string[]): string[] {
+  const ids = primary.map((k) => `m:${k}`);
+  const drop = new Set(ids);
+  const rest = columns.filter((c) => !drop.has(c));
+  let lead = 0;
+  while (lead < rest.length && (rest[lead] === 'a:status' || rest[lead] === 'a:experiment')) lead++;
+  return [...rest.slice(0, lead), ...ids, ...rest.slice(lead)];
+}
+
+/**
+ * The runs whose colours must be distinct in the table: every shown run when they fit the palette, else the
+ * selected and pinned ones (in display order) — the runs that end up side by side in Compare.
+ */
+export function colorViewIds(order: readonly string[], selection: readonly string[], pinned: readonly string[], paletteSize: number): string[] {
+  if (order.length <= paletteSize) return [...order];
+  const keep = new Set([...selection, ...pinned]);
+  return order.filter((id) => keep.has(id));
 }
 
 /** Moves the column at `from` to `to` (array indexes). */

@@ -13,9 +13,11 @@ export interface TablePrefs {
   pinned: string[];
   hidden: string[];
   collapsed: string[];
+  /** Primary metrics chosen for these experiments (the default columns show them first); empty = automatic. */
+  primary: string[];
 }
 
-export const EMPTY_PREFS: TablePrefs = { columns: null, widths: {}, pinned: [], hidden: [], collapsed: [] };
+export const EMPTY_PREFS: TablePrefs = { columns: null, widths: {}, pinned: [], hidden: [], collapsed: [], primary: [] };
 const EMPTY_SELECTION: readonly string[] = [];
 
 const PREFIX = 'mldesk.runs.table.v2.';
@@ -39,6 +41,7 @@ function readStorage(key: string): TablePrefs {
         pinned: strings(v.pinned),
         hidden: strings(v.hidden),
         collapsed: strings(v.collapsed),
+        primary: strings(v.primary),
       };
     }
     const legacy = window.localStorage.getItem(LEGACY_PREFIX + key);

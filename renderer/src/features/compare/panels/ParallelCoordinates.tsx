@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
+import { useCallback, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
 import { ExportButtons } from '../../../charts/ExportButtons';
 import { useChartExport } from '../../../charts/useChartExport';
 import { useElementWidth } from '../../../charts/useElementWidth';
@@ -135,7 +135,10 @@ export function ParallelCoordinates({
 
   const [metricChoice, setMetricChoice] = useControllable(metricKeyProp, onMetricKeyChange);
   const metricKey = metricChoice !== undefined && metricKeys.includes(metricChoice) ? metricChoice : defaultMetricKey(metricKeys);
-  const { exporting, exportAs } = useChartExport(root, body, `Parallel coordinates${metricKey ? ` · ${metricKey}` : ''}`, exportName);
+  // The legend of exported pictures: run names in their line colours (read at export time).
+  const legendRef = useRef<() => { label: string; color: string }[]>(() => []);
+  const exportLegend = useCallback(() => legendRef.current(), []);
+  const { exporting, exportAs } = useChartExport(root, body, `Parallel coordinates${metricKey ? ` · ${metricKey}` : ''}`, exportName, exportLegend);
   const [paramChoice, setParamChoice] = useControllable<readonly string[]>(paramKeysProp, onParamKeysChange ? (v) => onParamKeysChange([...v]) : undefined, sameList);
   const paramKeys = useMemo(() => {
     if (paramChoice === undefined) return defaultParallelParams(diff);
@@ -159,6 +162,7 @@ export function ParallelCoordinates({
   const finiteMetric = metricValues.filter((v): v is number => v !== null);
   const byMetric = colorByMetric && metricKey !== null && finiteMetric.length > 0;
   const lineColor = (i: number, runId: string) => (byMetric ? (ramp[i] ?? 'var(--text-faint)') : colorOf(runId));
+  legendRef.current = () => (byMetric ? [] : model.lines.map((l, i) => ({ label: l.label, color: lineColor(i, l.runId) })));
 
   // geometry
   const plotH = Math.max(40, height - M.top - M.bottom);

@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useMemo, useRef, useState, type ReactNode } from 'react';
 import { CartesianGrid, Scatter, ScatterChart, Tooltip, XAxis, YAxis, type ScatterShapeProps } from 'recharts';
 import { ExportButtons } from '../../../charts/ExportButtons';
 import { useChartExport } from '../../../charts/useChartExport';
@@ -119,7 +119,9 @@ export function ScatterPlot({ runs, colorOf, x: xProp, y: yProp, onAxesChange, h
 
   const xName = xRef?.key ?? '';
   const yName = yRef?.key ?? '';
-  const { exporting, exportAs } = useChartExport(root, body, `${yName} vs ${xName}`, exportName === 'scatter' ? `scatter-${yName}-vs-${xName}` : exportName);
+  const exportLegend = useCallback(() => colored.map((p) => ({ label: p.label, color: p.color })), [colored]);
+  const axes = useMemo(() => ({ x: xName, y: yName }), [xName, yName]);
+  const { exporting, exportAs } = useChartExport(root, body, `${yName} vs ${xName}`, exportName === 'scatter' ? `scatter-${yName}-vs-${xName}` : exportName, exportLegend, axes);
   const hidden: string[] = [];
   if (data && data.missing > 0) hidden.push(`${data.missing} run${data.missing === 1 ? '' : 's'} without both values`);
   if (data && data.nonPositive > 0) hidden.push(`${data.nonPositive} value${data.nonPositive === 1 ? '' : 's'} ≤ 0 hidden on the log axis`);
