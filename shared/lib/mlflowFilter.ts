@@ -250,7 +250,8 @@ export type ModelAttribute = keyof typeof MODEL_ATTRIBUTES;
 
 export const DATASET_KEYS = ['name', 'digest', 'context'] as const;
 
-const RUN_ENTITIES: Record<string, FilterEntity> = {
+/** The words MLflow accepts before a key's dot, for every entity (`metrics.`, `param.`, `attr.` …). */
+export const ENTITY_WORDS: Readonly<Record<string, Exclude<FilterEntity, 'dataset'>>> = {
   metric: 'metric',
   metrics: 'metric',
   param: 'param',
@@ -262,11 +263,9 @@ const RUN_ENTITIES: Record<string, FilterEntity> = {
   attribute: 'attribute',
   attributes: 'attribute',
   attr: 'attribute',
-  run: 'attribute',
-  dataset: 'dataset',
-  datasets: 'dataset',
 };
-const MODEL_ENTITIES: Record<string, FilterEntity> = {
+
+const RUN_ENTITIES: Record<string, FilterEntity> = { ...ENTITY_WORDS, run: 'attribute', dataset: 'dataset', datasets: 'dataset' };const MODEL_ENTITIES: Record<string, FilterEntity> = {
   tag: 'tag',
   tags: 'tag',
   attribute: 'attribute',

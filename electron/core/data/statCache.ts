@@ -1,3 +1,4 @@
+import { formatBytes } from '../../../shared/lib/bytes';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -149,19 +150,6 @@ export class StatCache {
   }
 }
 
-/** 1,536 → "1.5 KB" (the Data page's format, so the engine's messages and the UI read the same). */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '—';
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
-}
 
 /**
  * "data/train.csv has local changes (20,001 rows, 1.6 MB, sha256 1a2b3c4d5e6f… vs the pointer's 20,000 rows,

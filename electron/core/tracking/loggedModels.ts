@@ -1,6 +1,6 @@
 import { withFilterErrors } from './errors';
 import { randomUUID } from 'node:crypto';
-import { FilterSyntaxError, tokenizeFilter, type FilterToken } from '../../../shared/lib/mlflowFilter';
+import { ENTITY_WORDS, FilterSyntaxError, tokenizeFilter, type FilterToken } from '../../../shared/lib/mlflowFilter';
 import type { EngineContext } from '../context';
 import type { Db } from '../store';
 import { invalidParam, notFound } from './errors';
@@ -148,20 +148,7 @@ interface LmClause {
   value: string | number | string[];
 }
 
-const ENTITIES: Record<string, LmEntity> = {
-  metric: 'metric',
-  metrics: 'metric',
-  param: 'param',
-  params: 'param',
-  parameter: 'param',
-  parameters: 'param',
-  tag: 'tag',
-  tags: 'tag',
-  attribute: 'attribute',
-  attributes: 'attribute',
-  attr: 'attribute',
-};
-
+const ENTITIES: Readonly<Record<string, LmEntity>> = ENTITY_WORDS;
 /** Logged model attribute → column, and whether it compares as a number. */
 const ATTRIBUTES: Record<string, { col: string; numeric: boolean }> = {
   model_id: { col: 'lm.model_id', numeric: false },

@@ -29,18 +29,7 @@ export function formatTick(v: number): string {
   return String(Number(v.toPrecision(3)));
 }
 
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '—';
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
-}
+export { formatBytes } from '../../../../shared/lib/bytes';
 
 /** 0.0123 → "1.23 %". */
 export function formatPercent(share: number, digits = 2): string {

@@ -4,7 +4,7 @@
  * have), an operator, a value (the known values of a param or tag, run statuses), or `AND` — and which span of the
  * text a suggestion replaces. Unit-tested in tests/filterSuggest.test.ts.
  */
-import { RUN_ATTRIBUTES } from '../../../../shared/lib/mlflowFilter';
+import { ENTITY_WORDS as FILTER_ENTITY_WORDS, RUN_ATTRIBUTES } from '../../../../shared/lib/mlflowFilter';
 import { quoteKey, quoteValue } from './tableLogic';
 
 export interface SuggestSource {
@@ -38,21 +38,7 @@ export interface SuggestResult {
 
 type Entity = 'metric' | 'param' | 'tag' | 'attribute';
 
-const ENTITY_WORDS: Record<string, Entity> = {
-  metric: 'metric',
-  metrics: 'metric',
-  param: 'param',
-  params: 'param',
-  parameter: 'param',
-  parameters: 'param',
-  tag: 'tag',
-  tags: 'tag',
-  attribute: 'attribute',
-  attributes: 'attribute',
-  attr: 'attribute',
-  run: 'attribute',
-};
-const PREFIX: Record<Entity, string> = { metric: 'metrics', param: 'params', tag: 'tags', attribute: 'attributes' };
+const ENTITY_WORDS: Readonly<Record<string, Entity>> = { ...FILTER_ENTITY_WORDS, run: 'attribute' };const PREFIX: Record<Entity, string> = { metric: 'metrics', param: 'params', tag: 'tags', attribute: 'attributes' };
 const ENTITY_HELP: Record<Entity, string> = { metric: 'latest metric value', param: 'parameter', tag: 'run tag', attribute: 'run attribute' };
 const ATTRIBUTE_KEYS = Object.keys(RUN_ATTRIBUTES);
 const STATUSES = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];

@@ -1,3 +1,4 @@
+import { formatBytes as formatBytesShared } from '../../../../shared/lib/bytes';
 import { formatNumber } from '../../lib/format';
 
 /** Display helpers for runs: durations, metric values, timestamps, byte sizes. Pure functions. */
@@ -58,17 +59,9 @@ export function formatDateTime(ms: number | null | undefined): string {
   return d.getFullYear() === currentYear ? dtShort.format(d) : dtLong.format(d);
 }
 
+/** Byte sizes as the rest of the app shows them; '' for a size that is not known. */
 export function formatBytes(n: number | null | undefined): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return '';
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+  return n === null || n === undefined || !Number.isFinite(n) ? '' : formatBytesShared(n);
 }
 
 export const numberFormat = new Intl.NumberFormat();
