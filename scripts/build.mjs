@@ -28,6 +28,8 @@ if (only !== 'renderer') {
       main: 'electron/main/main.ts',
       // Worker threads load a file: the data diff's per-file scan.
       scanWorker: 'electron/core/data/scanWorker.ts',
+      // The serving runtime: its own small program (copied into model images).
+      'runtime/server': 'resources/runtime/server.ts',
     },
     outdir: 'dist',
     packages: 'external',

@@ -9,7 +9,7 @@ import { VERSION } from './version';
 import { Tracking } from './tracking';
 import { trackingHandlers } from './tracking/handlers';
 import { Launcher, type LauncherOptions } from './projects/launcher';
-import { RegistryService } from './registry';
+import { RegistryService, modelsHandlers } from './registry';
 import { LoggedModelsService } from './tracking/loggedModels';
 import { LodCache } from './tracking/lod';
 import { compareHandlers } from './tracking/compare';
@@ -91,6 +91,7 @@ export class Engine {
       ...trackingHandlers(this.ctx, this.tracking, this.data),
       ...compareHandlers(this.tracking, this.lod),
       ...dataHandlers(this.ctx, this.data),
+      ...modelsHandlers(this.ctx, this.registry, this.tracking, this.data),
       'views.list': ({ experimentId }) => this.views.list(experimentId),
       'views.save': ({ experimentId, name, state }) => this.views.save(experimentId, name, state),
       'views.delete': ({ id }) => this.views.delete(id),

@@ -6,6 +6,7 @@ import { createDemoProject, DEMO_EXPERIMENT, DEMO_RUNS, seedDemoRuns } from '../
 import path from 'node:path';
 import { DATA_SUBCOMMANDS, DATA_USAGE, DataUsageError, dataCommand } from './dataCli';
 import { USERS_SUBCOMMANDS, USERS_USAGE, usersCommand } from './usersCli';
+import { MODELS_SUBCOMMANDS, MODELS_USAGE, modelsCommand } from './modelsCli';
 import { startServer } from './serve';
 import { MldeskError } from '../../shared/contract/errors';
 
@@ -220,6 +221,16 @@ const users: Command = {
   run: usersCommand,
 };
 
+/** `mldesk models`: the model registry (modelsCli.ts). */
+const models: Command = {
+  name: 'models',
+  synopsis: '<subcommand> ...',
+  summary: 'Registered models: list them, and the lineage of a version (run, commit, datasets, image, deployments).',
+  details: `Subcommands:\n${MODELS_USAGE}`,
+  subcommands: MODELS_SUBCOMMANDS,
+  run: modelsCommand,
+};
+
 const version = command({
   name: 'version',
   summary: 'Print the version (also --version, -v).',
@@ -240,11 +251,11 @@ const help: Command = {
   },
 };
 
-const COMMANDS: readonly Command[] = [serve, demo, run, data, users, version, help];
+const COMMANDS: readonly Command[] = [serve, demo, run, data, users, models, version, help];
 
 function generalUsage(): string {
   const lines = COMMANDS.map((c) =>
-    c.subcommands ? DATA_USAGE : `  mldesk ${c.name}${c.synopsis ? ` ${c.synopsis}` : ''}\n${c.summary.replace(/^/gm, '      ')}`,
+    c === data ? DATA_USAGE : c.subcommands && c.details ? c.details.replace(/^Subcommands:\n/, '') : `  mldesk ${c.name}${c.synopsis ? ` ${c.synopsis}` : ''}\n${c.summary.replace(/^/gm, '      ')}`,
   );
   return `mldesk ${VERSION} — local-first ML workbench
 

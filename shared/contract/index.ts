@@ -7,6 +7,7 @@ import { compareMethods } from './compare';
 import { viewsMethods, viewsTopics } from './views';
 import { dataMethods } from './data';
 import { usersMethods } from './users';
+import { modelsMethods } from './models';
 import type { MethodDef, TopicDef } from './define';
 
 /** The single source of truth: every method both hosts expose, grouped by feature. */
@@ -19,6 +20,7 @@ export const contract = {
   views: viewsMethods,
   data: dataMethods,
   users: usersMethods,
+  models: modelsMethods,
 } as const;
 
 export const topics = {
@@ -88,5 +90,6 @@ export * from './compare';
 export * from './views';
 export * from './data';
 export * from './users';
+export * from './models';
 export * from './roles';
 export { HTTP_RPC_PREFIX, HTTP_EVENTS_PATH } from './bridge';

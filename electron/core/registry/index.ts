@@ -1,2 +1,3 @@
 export { RegistryService, canonicalStage, parseVersion } from './service';
 export * from './types';
+export { modelsHandlers, modelLineage } from './lineage';

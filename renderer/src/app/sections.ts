@@ -2,6 +2,7 @@ import { lazy, type ComponentType } from 'react';
 import { CompareIcon } from '../features/compare/icon';
 import { compareTargetQuery, useCompareTarget } from '../features/compare/target';
 import { ProjectsPage } from '../features/projects';
+import { ModelIcon } from '../features/models/icon';
 import { DatabaseIcon, FolderIcon, RunsIcon, SettingsIcon, type Icon } from './icons';
 
 /**
@@ -40,11 +41,13 @@ const loaders = {
   runs: () => import('../features/runs/RunsPage'),
   compare: () => import('../features/compare/ComparePage'),
   data: () => import('../features/data/DataPage'),
+  models: () => import('../features/models/ModelsPage'),
 };
 const SettingsPage = lazy(loaders.settings);
 const RunsPage = lazy(loaders.runs);
 const ComparePage = lazy(loaders.compare);
 const DataPage = lazy(loaders.data);
+const ModelsPage = lazy(loaders.models);
 
 // Fetch the page the app opens on while React starts, instead of after the first render (~250 ms sooner).
 const opening = typeof location === 'undefined' ? undefined : /^#\/(\w+)/.exec(location.hash)?.[1];
@@ -65,6 +68,7 @@ const defs: readonly SectionDef[] = [
     },
   },
   { id: 'data', label: 'Data', icon: DatabaseIcon, component: DataPage },
+  { id: 'models', label: 'Models', icon: ModelIcon, component: ModelsPage },
   { id: 'settings', label: 'Settings', icon: SettingsIcon, component: SettingsPage, footer: true },
 ];
 

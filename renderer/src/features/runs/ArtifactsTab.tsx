@@ -10,6 +10,7 @@ import { compareKeys } from './columns';
 import { parseCsv } from '../../../../shared/lib/csv';
 import { formatBytes, numberFormat } from './format';
 import { ChevronIcon, FileIcon, ImageIcon } from './icons';
+import { RegisterModelDialog } from '../models/RegisterModelDialog';
 
 type Listing = { status: 'loading' } | { status: 'ok'; files: ArtifactFile[] } | { status: 'error'; message: string };
 type Preview = Output<'tracking.readArtifact'>;
@@ -24,6 +25,15 @@ const PARQUET_EXT = /\.(parquet|pq)$/i;
 const PARQUET_ROWS = 200;
 
 const baseName = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+const MODEL_FILE = /(^|\/)(MLmodel|[^/]+\.onnx)$/;
+
+/** The artifact folder to offer for "Register model": the selected model file's folder, a listed folder holding one, or a top-level model/. */
+function modelFolder(listings: ReadonlyMap<string, Listing>, selected: string | undefined): string | null {
+  if (selected && MODEL_FILE.test(selected)) return selected.includes('/') ? selected.slice(0, selected.lastIndexOf('/')) : '';
+  for (const [dir, l] of listings) if (l.status === 'ok' && l.files.some((f) => !f.is_dir && MODEL_FILE.test(f.path))) return dir;
+  const root = listings.get('');
+  return root?.status === 'ok' && root.files.some((f) => f.is_dir && f.path === 'model') ? 'model' : null;
+}
 const sortFiles = (files: ArtifactFile[]) => [...files].sort((a, b) => Number(b.is_dir) - Number(a.is_dir) || compareKeys(baseName(a.path), baseName(b.path)));
 
 function TreeLevel({
@@ -280,6 +290,7 @@ export function ArtifactsTab({ runId, artifactUri }: { runId: string; artifactUr
   const [listings, setListings] = useState<ReadonlyMap<string, Listing>>(new Map());
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [preview, setPreview] = useState<PreviewState | null>(null);
+  const [registering, setRegistering] = useState<string | null>(null);
 
   const list = useCallback(
     (path: string) => {
@@ -323,6 +334,7 @@ export function ArtifactsTab({ runId, artifactUri }: { runId: string; artifactUr
 
   const root = listings.get('');
   const empty = root?.status === 'ok' && root.files.length === 0;
+  const model = modelFolder(listings, preview?.path);
   return (
     <div className="artifacts-tab">
       <div className="artifacts-tree">
@@ -330,6 +342,17 @@ export function ArtifactsTab({ runId, artifactUri }: { runId: string; artifactUr
           <span className="mono truncate muted small" title={artifactUri}>
             {artifactUri}
           </span>
+          {model !== null ? (
+            <button
+              type="button"
+              className="button button-xs"
+              onClick={() => setRegistering(model)}
+              title={`Register ${model || 'the artifact root'} as a model version`}
+              data-testid="register-model"
+            >
+              Register model
+            </button>
+          ) : null}
           <button type="button" className="icon-button" onClick={refresh} aria-label="Reload artifacts" title="Reload">
             <RefreshIcon width={14} height={14} />
           </button>
@@ -394,6 +417,7 @@ export function ArtifactsTab({ runId, artifactUri }: { runId: string; artifactUr
           </>
         )}
       </div>
+      {registering !== null ? <RegisterModelDialog runId={runId} path={registering} onClose={() => setRegistering(null)} /> : null}
     </div>
   );
 }

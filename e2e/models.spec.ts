@@ -1,0 +1,55 @@
+import { expect, test } from '@playwright/test';
+import { useDemoServer } from './server';
+
+// Six real demo trainings (each logs model/model.json and its train.csv input) in the data dir the server opens.
+const demoServer = useDemoServer(test);
+
+test('register a demo run’s model, give it the champion alias, and follow its lineage to the dataset version', async ({ page }) => {
+  const base = demoServer().url;
+  await page.goto(`${base}/#/models`);
+  await expect(page.getByTestId('models-empty')).toBeVisible();
+  await expect(page.getByTestId('models-empty')).toContainText('mlflow.register_model');
+
+  // Run detail → Artifacts → Register model (the run's model/ folder).
+  await page.goto(`${base}/#/runs`);
+  await page.locator('[data-testid="experiment-item"][data-experiment-name="credit-risk"]').click();
+  await page.locator('[data-testid="run-row"][data-run-name="logreg-lr0.1"]').click();
+  await expect(page.getByTestId('run-detail')).toBeVisible();
+  await page.getByTestId('run-tab-artifacts').click();
+  await page.getByTestId('register-model').click();
+  const dialog = page.getByTestId('dialog-register-model');
+  await expect(page.getByTestId('register-model-path')).toHaveValue('model');
+  await page.getByTestId('register-model-name').fill('credit-risk');
+  await dialog.getByRole('button', { name: 'Register' }).click();
+  await expect(dialog).toBeHidden();
+
+  // The Models page (Ctrl+5) lists it.
+  await page.keyboard.press('Control+5');
+  await expect(page.getByTestId('models-page')).toBeVisible();
+  await expect(page.locator('[data-testid="model-item"][data-name="credit-risk"]')).toBeVisible();
+  await page.locator('[data-testid="model-item"][data-name="credit-risk"]').click();
+  await expect(page.locator('[data-testid="model-version-row"][data-version="1"]')).toBeVisible();
+
+  // Alias champion.
+  await page.getByTestId('set-alias-champion').click();
+  await expect(page.locator('[data-testid="version-alias"][data-alias="champion"]')).toBeVisible();
+  await expect(page.locator('[data-testid="model-alias"][data-alias="champion"]')).toContainText('v1');
+
+  // Lineage: the run, its commit, the dataset version (a link into the Data page), placeholders for image and deployments.
+  const lineage = page.getByTestId('model-lineage');
+  await expect(lineage.getByTestId('lineage-run-link')).toContainText('logreg-lr0.1');
+  await expect(lineage.getByTestId('lineage-commit')).not.toContainText('No git commit');
+  await expect(lineage.getByTestId('lineage-image')).toContainText('not built');
+  await expect(lineage.getByTestId('lineage-deployments')).toContainText('not deployed');
+  const dataset = lineage.getByTestId('lineage-dataset-link').first();
+  const commit = await dataset.getAttribute('data-commit');
+  expect(commit).toMatch(/^[0-9a-f]{7,40}$/);
+  await dataset.click();
+  await expect(page).toHaveURL(/#\/data\?/);
+  await expect(page.locator(`[data-testid="version-row"][data-commit="${commit}"]`)).toHaveAttribute('data-highlighted', 'true');
+
+  // Back: the run hop opens the run.
+  await page.goBack();
+  await page.getByTestId('model-lineage').getByTestId('lineage-run-link').click();
+  await expect(page.getByTestId('run-detail')).toBeVisible();
+});
