@@ -5,6 +5,7 @@ import { Dialog } from '../../ui/Dialog';
 import { Spinner } from '../../ui/Spinner';
 import { useData, type AddResult } from './store';
 import { DialogFooter } from '../../ui/DialogFooter';
+import { InlineError } from '../../ui/InlineError';
 
 /** Seconds since `busy` turned on (large files take a while: show that something is happening). */
 function useElapsed(busy: boolean): number {
@@ -97,13 +98,7 @@ export function AddDatasetDialog({ project, onClose, onDone }: { project: Projec
           {elapsed >= 3 ? <span className="muted"> (large files take a few seconds)</span> : null}
         </p>
       ) : null}
-      {error ? (
-        <p id={errorId} className="field-error" role="alert" data-testid="dialog-error">
-          {error.code ? <code className="error-code">{error.code}</code> : null}
-          {error.code ? ' ' : null}
-          {error.message}
-        </p>
-      ) : null}
+      <InlineError error={error} id={errorId} />
     </Dialog>
   );
 }

@@ -6,6 +6,7 @@ import { toast } from '../../app/toasts';
 import { Dialog } from '../../ui/Dialog';
 import { DialogFooter } from '../../ui/DialogFooter';
 import { useDialogAction } from '../../ui/useDialogAction';
+import { InlineError } from '../../ui/InlineError';
 
 /** Registers a run's artifact folder (holding an MLmodel or .onnx file) as a new model version: source runs:/<run_id>/<path>. */
 export function RegisterModelDialog({ runId, path: initialPath, onClose }: { runId: string; path: string; onClose: () => void }) {
@@ -67,13 +68,7 @@ export function RegisterModelDialog({ runId, path: initialPath, onClose }: { run
         <label htmlFor={pathId}>Artifact folder</label>
         <input id={pathId} className="input mono" type="text" value={path} onChange={(e) => setPath(e.target.value)} disabled={busy} data-testid="register-model-path" />
       </div>
-      {error ? (
-        <p className="field-error" role="alert" data-testid="dialog-error">
-          {error.code ? <code className="error-code">{error.code}</code> : null}
-          {error.code ? ' ' : null}
-          {error.message}
-        </p>
-      ) : null}
+      <InlineError error={error} />
     </Dialog>
   );
 }

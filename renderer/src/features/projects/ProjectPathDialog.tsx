@@ -7,6 +7,7 @@ import { useDialogAction } from '../../ui/useDialogAction';
 import { Dialog } from '../../ui/Dialog';
 import { useProjects } from './store';
 import { DialogFooter } from '../../ui/DialogFooter';
+import { InlineError } from '../../ui/InlineError';
 
 export type PathDialogMode = 'create' | 'open';
 
@@ -135,13 +136,7 @@ export function ProjectPathDialog({ mode, onClose, onDone }: { mode: PathDialogM
           data-testid="dialog-name-input"
         />
       </div>
-      {error ? (
-        <p id={errorId} className="field-error" role="alert" data-testid="dialog-error">
-          {error.code ? <code className="error-code">{error.code}</code> : null}
-          {error.code ? ' ' : null}
-          {error.message}
-        </p>
-      ) : null}
+      <InlineError error={error} id={errorId} />
     </Dialog>
   );
 }

@@ -4,6 +4,7 @@ import { useDialogAction } from '../../ui/useDialogAction';
 import { Dialog } from '../../ui/Dialog';
 import { useExperiments } from './store';
 import { DialogFooter } from '../../ui/DialogFooter';
+import { InlineError } from '../../ui/InlineError';
 
 export function NewExperimentDialog({ onClose, onDone }: { onClose: () => void; onDone: (experimentId: string, name: string) => void }) {
   const create = useExperiments((s) => s.create);
@@ -53,13 +54,7 @@ export function NewExperimentDialog({ onClose, onDone }: { onClose: () => void; 
           data-autofocus
         />
       </div>
-      {error ? (
-        <p className="field-error" role="alert" data-testid="dialog-error">
-          {error.code ? <code className="error-code">{error.code}</code> : null}
-          {error.code ? ' ' : null}
-          {error.message}
-        </p>
-      ) : null}
+      <InlineError error={error} />
     </Dialog>
   );
 }

@@ -6,6 +6,7 @@ import { Dialog } from '../../ui/Dialog';
 import { useProjects } from '../projects';
 import { parseParamLines, shellSplit, ShellSplitError } from './shellSplit';
 import { DialogFooter } from '../../ui/DialogFooter';
+import { InlineError } from '../../ui/InlineError';
 
 export interface NewRunDefaults {
   experimentName?: string;
@@ -177,13 +178,7 @@ export function NewRunDialog({ defaults, onClose, onDone }: { defaults: NewRunDe
           )}
         </p>
       </div>
-      {error ? (
-        <p className="field-error" role="alert" data-testid="dialog-error">
-          {error.code ? <code className="error-code">{error.code}</code> : null}
-          {error.code ? ' ' : null}
-          {error.message}
-        </p>
-      ) : null}
+      <InlineError error={error} />
     </Dialog>
   );
 }
