@@ -47,7 +47,7 @@ function python(args: string[], env: Record<string, string> = {}, timeoutMs = 60
     p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
     p.on('error', reject);
-    p.on('exit', (code) => {
+    p.on('close', (code) => {
       clearTimeout(t);
       resolve({ code, stdout, stderr });
     });

@@ -52,7 +52,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
     p.stdout.on('data', (b: Buffer) => (out += b.toString()));
     p.stderr.on('data', (b: Buffer) => (out += b.toString()));
     const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('exit', (code) => {
+    p.on('close', (code) => { // 'close' comes after stdout/stderr are drained; 'exit' may come first
       clearTimeout(t);
       resolve({ code, out });
     });

@@ -98,7 +98,7 @@ describe('reliability', () => {
           let out = '';
           p.stdout.on('data', (d: Buffer) => (out += d.toString()));
           p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-          p.on('exit', (code) => resolve({ code, out }));
+          p.on('close', (code) => resolve({ code, out })); // 'close': after stdout is drained ('exit' may come first)
         }),
       );
       const results = await Promise.all(procs);
