@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runCli, tmpDir } from './helpers';
+import { runCli, tmpDir, callOk } from './helpers';
 import { startServer, type Served } from '../electron/host/serve';
-import { MldeskError } from '../shared/contract';
 
 let s: Served;
 let projectId: string;
@@ -32,11 +31,7 @@ interface Status {
   hashed: number;
 }
 
-const call = async <T>(name: string, input: unknown): Promise<T> => {
-  const r = await s.engine.call(name, input);
-  if (!r.ok) throw MldeskError.from(r.error);
-  return r.value as T;
-};
+const call = <T>(name: string, input: unknown): Promise<T> => callOk<T>(s.engine, name, input);
 const status = (paths?: string[]) => call<Status>('data.status', paths ? { projectId, paths } : { projectId });
 const states = (st: Status) => Object.fromEntries(st.datasets.map((d) => [d.path, d.state]));
 const csv = (rows: number, tweak = (i: number) => `${i % 7}`) => ['id,feature,label', ...Array.from({ length: rows }, (_, i) => `${i},${tweak(i)},${i % 2}`)].join('\n') + '\n';

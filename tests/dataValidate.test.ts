@@ -2,11 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runCli, tmpDir } from './helpers';
+import { runCli, tmpDir, callOk } from './helpers';
 import { startServer, type Served } from '../electron/host/serve';
 import { createDemoProject } from '../electron/core/projects/demo';
 import { PSI_FLOOR, psi, type Expectations, type ValidationReport } from '../electron/core/data/validate';
-import { MldeskError } from '../shared/contract';
 
 const PSI = 'distribution shift (PSI)';
 
@@ -29,11 +28,7 @@ afterAll(async () => {
   await s?.close();
 });
 
-const call = async <T>(name: string, input: unknown): Promise<T> => {
-  const r = await s.engine.call(name, input);
-  if (!r.ok) throw MldeskError.from(r.error);
-  return r.value as T;
-};
+const call = <T>(name: string, input: unknown): Promise<T> => callOk<T>(s.engine, name, input);
 const psiChecks = (r: ValidationReport) => r.checks.filter((c) => c.name === PSI);
 const check = (r: ValidationReport, name: string, column?: string) => r.checks.find((c) => c.name === name && c.column === column);
 

@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { execFileSync } from 'node:child_process';
-import { repoRoot, runCli, tmpDir } from './helpers';
+import { repoRoot, runCli, tmpDir, callOk } from './helpers';
 import { startServer, type Served } from '../electron/host/serve';
-import { MldeskError } from '../shared/contract';
 import { sha256File } from '../electron/core/data/hash';
 
 let s: Served;
@@ -22,11 +21,7 @@ afterAll(async () => {
   await s.close();
 });
 
-const call = async <T>(name: string, input: unknown): Promise<T> => {
-  const r = await s.engine.call(name, input);
-  if (!r.ok) throw MldeskError.from(r.error);
-  return r.value as T;
-};
+const call = <T>(name: string, input: unknown): Promise<T> => callOk<T>(s.engine, name, input);
 const csv = (rows: number, tweak = (i: number) => `${i % 7}`) => ['id,feature,label', ...Array.from({ length: rows }, (_, i) => `${i},${tweak(i)},${i % 2}`)].join('\n') + '\n';
 const cacheObjects = () => {
   const c = path.join(dir, '.mldesk', 'cache');

@@ -5,6 +5,8 @@ import { spawn } from 'node:child_process';
 import { afterAll } from 'vitest';
 import { startServer, type Served } from '../electron/host/serve';
 import { toMlflowError } from '../electron/core/tracking/errors';
+import type { Engine } from '../electron/core/engine';
+import { MldeskError } from '../shared/contract/errors';
 import type { MlflowRoute } from '../electron/host/mlflow/router';
 import { parseMessage, queryToDict } from '../electron/host/mlflow/protoJson';
 
@@ -93,4 +95,11 @@ export async function request(url: string, method: string, body?: unknown, heade
     /* not JSON */
   }
   return { status: res.status, body: json, text, headers: res.headers };
+}
+
+/** A contract call through the engine that throws the engine's error (as an MldeskError) instead of returning it. */
+export async function callOk<T>(engine: Engine, name: string, input: unknown): Promise<T> {
+  const r = await engine.call(name, input);
+  if (!r.ok) throw MldeskError.from(r.error);
+  return r.value as T;
 }

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runCli, tmpDir } from './helpers';
+import { runCli, tmpDir, callOk } from './helpers';
 import { startServer, type Served } from '../electron/host/serve';
-import { MldeskError, type ModelLineage, type ModelVersion, type RegisteredModel } from '../shared/contract';
+import { type ModelLineage, type ModelVersion, type RegisteredModel } from '../shared/contract';
 
 let s: Served;
 let dataDir: string;
@@ -12,11 +12,7 @@ let projectId: string;
 let runId: string;
 const root = tmpDir();
 
-const call = async <T>(name: string, input: unknown): Promise<T> => {
-  const r = await s.engine.call(name, input);
-  if (!r.ok) throw MldeskError.from(r.error);
-  return r.value as T;
-};
+const call = <T>(name: string, input: unknown): Promise<T> => callOk<T>(s.engine, name, input);
 
 beforeAll(async () => {
   dataDir = path.join(root, 'data');
