@@ -1,11 +1,10 @@
 import type { LoggedModelsService } from '../../core/tracking/loggedModels';
 import * as M from './messages';
 import { checkMaxResults } from './paging';
-import { route, type MlflowRequest, type MlflowRoute } from './router';
+import { kv, route, type MlflowRequest, type MlflowRoute } from './router';
 
 /** The engine's logged models (Engine.loggedModels). */
 const lm = (r: MlflowRequest): LoggedModelsService => r.engine.loggedModels;
-const kv = (xs: Array<{ key?: string; value?: string }>) => xs.map((x) => ({ key: x.key ?? '', value: x.value ?? '' }));
 /** Path parameter `{model_id}` (MLflow's client also repeats it in the body; the path wins). */
 const modelId = (r: MlflowRequest): string => r.params.model_id ?? '';
 

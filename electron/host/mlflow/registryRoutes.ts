@@ -1,11 +1,10 @@
 import type { RegistryService } from '../../core/registry/service';
 import * as M from './messages';
 import { checkMaxResults } from './paging';
-import { route, type MlflowRequest, type MlflowRoute } from './router';
+import { kv, route, type MlflowRequest, type MlflowRoute } from './router';
 
 /** The engine's registry (Engine.registry). */
 const reg = (r: MlflowRequest): RegistryService => r.engine.registry;
-const kv = (xs: Array<{ key?: string; value?: string }>) => xs.map((x) => ({ key: x.key ?? '', value: x.value ?? '' }));
 const search = (b: { filter?: string; max_results?: number; order_by: string[]; page_token?: string }) => ({
   filter: b.filter,
   max_results: checkMaxResults(b.max_results),

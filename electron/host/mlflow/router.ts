@@ -36,3 +36,6 @@ export const route = <M extends MessageDef>(
   handler: (body: Parsed<M>, r: MlflowRequest) => unknown,
   bodyLimit?: number,
 ): MlflowRoute => ({ method, path, message, handler, bodyLimit, role: /^(Get|Search|List)/.test(message.name) ? 'viewer' : 'member' });
+
+/** Parsed key/value messages (tags, params) with proto's unset strings as "" — the shape the services take. */
+export const kv = (xs: Array<{ key?: string; value?: string }>) => xs.map((x) => ({ key: x.key ?? '', value: x.value ?? '' }));

@@ -4,7 +4,7 @@ import { decodePageToken, encodePageToken } from '../../core/tracking/pageToken'
 import * as M from './messages';
 import { parseJsonLimited } from '../respond';
 import { checkMaxResults } from './paging';
-import { route, type MlflowRequest, type MlflowRoute } from './router';
+import { kv, route, type MlflowRequest, type MlflowRoute } from './router';
 
 /** run_id, with MLflow 1.x's run_uuid as a fallback (the parser already refused a request with neither). */
 const runIdOf = (b: { run_id?: string; run_uuid?: string }): string => b.run_id || b.run_uuid || '';
@@ -19,7 +19,6 @@ function parseHistory(prev: string | undefined): unknown[] {
     return [];
   }
 }
-const kv = (xs: Array<{ key?: string; value?: string }>) => xs.map((x) => ({ key: x.key ?? '', value: x.value ?? '' }));
 
 export const trackingRoutes: MlflowRoute[] = [
   // ── experiments ──────────────────────────────────────────────────────────────
