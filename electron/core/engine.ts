@@ -1,4 +1,4 @@
-import { contract, lookupMethod, MldeskError, roleAllows, toErrorShape, zodToError, type ErrorShape, type Feature, type MethodName, type Output, type ParsedInput } from '../../shared/contract';
+import { contract, lookupMethod, MldeskError, roleAllows, toErrorShape, zodToError, type ErrorShape, type Feature, type Handlers, type MethodName } from '../../shared/contract';
 import type { Envelope } from '../../shared/contract/bridge';
 import { EventBus } from './events';
 import { openStore } from './store';
@@ -18,10 +18,11 @@ import { DataService } from './data';
 import { dataHandlers } from './data/handlers';
 import { Users } from './users';
 import { callerIs, currentPrincipal } from './principal';
+import { Jobs, jobsHandlers } from './jobs';
+import { createContainers, type Containers } from './containers';
+import { createDeploy, type DeployService } from './deploy';
 
-export type Handlers = {
-  [N in MethodName]: (input: ParsedInput<N>) => Promise<Output<N>> | Output<N>;
-};
+export type { Handlers } from '../../shared/contract';
 
 export interface EngineOptions {
   dataDir: string;
@@ -41,7 +42,11 @@ export class Engine {
   readonly views: SavedViews;
   readonly data: DataService;
   readonly users: Users;
+  readonly jobs: Jobs;
+  readonly containers: Containers;
+  readonly deploy: DeployService;
   readonly handlers: Handlers;
+  private readonly disposers: Array<() => Promise<void> | void> = [];
 
   constructor(opts: EngineOptions) {
     const store = openStore({ dataDir: opts.dataDir });
@@ -70,6 +75,12 @@ export class Engine {
     this.launcher = new Launcher(this.ctx, this.tracking, this.projects, opts.launcher);
     this.launcher.data = this.data;
     this.users = new Users(this.ctx);
+    this.jobs = new Jobs(this.ctx);
+    const containers = createContainers(this.ctx, { registry: this.registry, tracking: this.tracking, jobs: this.jobs });
+    this.containers = containers.service;
+    const deploy = createDeploy(this.ctx, { registry: this.registry, tracking: this.tracking, data: this.data, jobs: this.jobs, containers: this.containers });
+    this.deploy = deploy.service;
+    if (deploy.dispose) this.disposers.push(deploy.dispose);
     const ctx = this.ctx;
     this.handlers = {
       'app.info': () => ({
@@ -103,6 +114,9 @@ export class Engine {
       'users.add': ({ name, role }) => this.users.add(name, role),
       'users.revoke': ({ name }) => (this.users.revoke(name), { ok: true as const }),
       'users.whoami': () => currentPrincipal(),
+      ...jobsHandlers(this.jobs),
+      ...containers.handlers,
+      ...deploy.handlers,
     };
   }
 
@@ -141,6 +155,7 @@ export class Engine {
 
   /** Stops launched processes, then closes the store. */
   async close(): Promise<void> {
+    for (const d of this.disposers.splice(0)) await d();
     await this.launcher.closeAll();
     this.lod.close();
     this.data.close();

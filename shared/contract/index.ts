@@ -8,6 +8,9 @@ import { viewsMethods, viewsTopics } from './views';
 import { dataMethods } from './data';
 import { usersMethods } from './users';
 import { modelsMethods } from './models';
+import { jobsMethods, jobsTopics } from './jobs';
+import { containersMethods } from './containers';
+import { deployMethods, deployTopics } from './deploy';
 import type { MethodDef, TopicDef } from './define';
 
 /** The single source of truth: every method both hosts expose, grouped by feature. */
@@ -21,6 +24,9 @@ export const contract = {
   data: dataMethods,
   users: usersMethods,
   models: modelsMethods,
+  jobs: jobsMethods,
+  containers: containersMethods,
+  deploy: deployMethods,
 } as const;
 
 export const topics = {
@@ -29,6 +35,8 @@ export const topics = {
   ...trackingTopics,
   ...launcherTopics,
   ...viewsTopics,
+  ...jobsTopics,
+  ...deployTopics,
 } as const;
 
 export type Contract = typeof contract;
@@ -91,5 +99,15 @@ export * from './views';
 export * from './data';
 export * from './users';
 export * from './models';
+export * from './jobs';
+export * from './containers';
+export * from './deploy';
 export * from './roles';
 export { HTTP_RPC_PREFIX, HTTP_EVENTS_PATH } from './bridge';
+
+/** What the engine implements for each method (after validation). Features type their maps with FeatureHandlers. */
+export type Handlers = {
+  [N in MethodName]: (input: ParsedInput<N>) => Promise<Output<N>> | Output<N>;
+};
+/** The handlers of one feature, e.g. FeatureHandlers<'deploy'>. */
+export type FeatureHandlers<F extends Feature> = { [K in keyof Handlers as K extends `${F}.${string}` ? K : never]: Handlers[K] };

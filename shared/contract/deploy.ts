@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import { method, topic } from './define';
+
+/** Deployments: a model version served from a container behind a stable port (local Docker today; remote targets next). */
+
+const modelName = z.string().trim().min(1).max(256);
+const versionNo = z.union([z.string().regex(/^\d{1,18}$/), z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)]).transform((v) => String(v));
+
+/** A model version named directly or through an alias (champion, challenger…). */
+export const modelRef = z
+  .object({ model: modelName, version: versionNo.optional(), alias: z.string().trim().min(1).max(255).optional() })
+  .strict()
+  .refine((r) => (r.version === undefined) !== (r.alias === undefined), { message: 'give exactly one of version or alias' });
+export type ModelRefInput = z.input<typeof modelRef>;
+
+/** Deployment names become container names and DNS labels. */
+export const deploymentName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, at most 63, starting with a letter or digit');
+
+export const runtimeChoice = z.discriminatedUnion('kind', [
+  /** The built-in ONNX runtime (OIP-V2 + /invocations); needs an .onnx file in the version's artifacts. */
+  z.object({ kind: z.literal('onnx') }).strict(),
+  /** The user's own Dockerfile and build context (for models without ONNX): paths on the engine's machine. */
+  z
+    .object({
+      kind: z.literal('dockerfile'),
+      context: z.string().min(1).max(4096),
+      dockerfile: z.string().min(1).max(4096).default('Dockerfile'),
+      /** The port the user's server listens on inside the container (host networking: it must honour $PORT or use this). */
+      readinessPath: z.string().max(1024).regex(/^\//).default('/ping'),
+    })
+    .strict(),
+]);
+export type RuntimeChoice = z.input<typeof runtimeChoice>;
+
+export const deployInput = z
+  .object({
+    name: deploymentName.optional(),
+    model: modelName,
+    version: versionNo.optional(),
+    alias: z.string().trim().min(1).max(255).optional(),
+    runtime: runtimeChoice.default({ kind: 'onnx' }),
+    /** The stable port the endpoint keeps across redeploys (127.0.0.1). Default: a free one. */
+    port: z.number().int().min(1024).max(65535).optional(),
+    /** CPU limit in cores (e.g. 0.5) and memory limit in MiB. */
+    cpus: z.number().min(0.05).max(256).optional(),
+    memoryMb: z.number().int().min(32).max(1_048_576).optional(),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/), z.string().max(32_768)).default({}),
+    /** How long a new version may take to become ready before the rollout is abandoned (the old one keeps serving). */
+    readyTimeoutSec: z.number().int().min(1).max(3600).default(60),
+  })
+  .strict()
+  .refine((r) => (r.version === undefined) !== (r.alias === undefined), { message: 'give exactly one of version or alias' });
+export type DeployInput = z.input<typeof deployInput>;
+
+export const deploymentStatus = z.enum(['starting', 'running', 'updating', 'stopped', 'failed', 'gone']);
+export type DeploymentStatus = z.infer<typeof deploymentStatus>;
+
+export const rolloutReport = z.object({
+  ok: z.boolean(),
+  version: z.string(),
+  at: z.number(),
+  message: z.string(),
+  /** The failing readiness probe and the new container's last log lines, when it failed. */
+  probe: z.string().nullable(),
+  logTail: z.array(z.string()),
+});
+export type RolloutReport = z.infer<typeof rolloutReport>;
+
+export const deployment = z.object({
+  name: z.string(),
+  target: z.string(),
+  model: z.string(),
+  version: z.string(),
+  runId: z.string().nullable(),
+  runtime: z.enum(['onnx', 'dockerfile']),
+  status: deploymentStatus,
+  /** Why it is not running (container removed outside the app, exited with code N, …). */
+  reason: z.string().nullable(),
+  url: z.string(),
+  port: z.number(),
+  image: z.object({ ref: z.string(), digest: z.string() }),
+  cpus: z.number().nullable(),
+  memoryMb: z.number().nullable(),
+  envKeys: z.array(z.string()),
+  createdAt: z.number(),
+  /** When the serving container started (uptime), null when not running. */
+  startedAt: z.number().nullable(),
+  lastRollout: rolloutReport.nullable(),
+});
+export type Deployment = z.infer<typeof deployment>;
+
+export const deploymentStats = z.object({
+  cpuPercent: z.number().nullable(),
+  memoryBytes: z.number().nullable(),
+  memoryLimitBytes: z.number().nullable(),
+  /** From the runtime's /metrics. */
+  requests: z.number().nullable(),
+  requestsPerSec: z.number().nullable(),
+  p50Ms: z.number().nullable(),
+  p99Ms: z.number().nullable(),
+  errors: z.record(z.string(), z.number()),
+  uptimeSec: z.number().nullable(),
+});
+export type DeploymentStats = z.infer<typeof deploymentStats>;
+
+export const deployPlan = z.object({
+  name: z.string(),
+  model: z.string(),
+  version: z.string(),
+  runtime: z.enum(['onnx', 'dockerfile']),
+  dockerfile: z.string(),
+  image: z.string(),
+  /** The container create options as sent to the engine (env values of secrets redacted). */
+  container: z.record(z.string(), z.unknown()),
+  port: z.number(),
+  url: z.string(),
+  /** Replacing an existing deployment (zero-downtime) rather than creating one. */
+  redeploy: z.boolean(),
+  warnings: z.array(z.string()),
+});
+export type DeployPlan = z.infer<typeof deployPlan>;
+
+const byName = z.object({ name: deploymentName }).strict();
+const ok = z.object({ ok: z.literal(true) });
+
+export const deployMethods = {
+  plan: method('What deploying would do: the Dockerfile, the image, the container config, the endpoint (the wizard’s review step).', deployInput, deployPlan, 'viewer'),
+  apply: method(
+    'Deploy (or redeploy without downtime) as a job: build if needed, start beside the old one, wait until ready, switch, stop the old.',
+    deployInput,
+    z.object({ jobId: z.string(), name: z.string() }),
+    'member',
+  ),
+  list: method('Deployments, reconciled with the Docker engine (a container removed outside the app shows as gone).', z.object({}).strict().default({}), z.array(deployment), 'viewer'),
+  get: method('One deployment.', byName, deployment, 'viewer'),
+  logs: method('Last lines of the serving container’s log.', z.object({ name: deploymentName, lines: z.number().int().min(1).max(10_000).default(200) }).strict(), z.array(z.string()), 'viewer'),
+  stats: method('CPU and memory (container stats), request rate and latency (the runtime’s /metrics).', byName, deploymentStats, 'viewer'),
+  control: method('Stop, start or restart a deployment (the proxy and the serving container).', z.object({ name: deploymentName, action: z.enum(['stop', 'start', 'restart']) }).strict(), ok, 'member'),
+  remove: method('Remove a deployment: its containers go; images stay for a fast redeploy.', byName, ok, 'member'),
+  example: method(
+    'An example request for a model version built from its signature and a row of its training data (the "Try it" panel).',
+    z.object({ model: modelName, version: versionNo }).strict(),
+    z.object({ oip: z.record(z.string(), z.unknown()), invocations: z.record(z.string(), z.unknown()), source: z.string() }),
+    'viewer',
+  ),
+  invoke: method(
+    'Send a request to a deployment’s endpoint and return its answer (the "Try it" panel; the renderer never talks to containers itself).',
+    z.object({ name: deploymentName, protocol: z.enum(['oip', 'invocations']), body: z.record(z.string(), z.unknown()) }).strict(),
+    z.object({ status: z.number(), latencyMs: z.number(), body: z.unknown() }),
+    'member',
+  ),
+};
+
+export const deployTopics = {
+  'deploy.changed': topic('A deployment was created, changed status, redeployed or removed.', z.object({ name: z.string() })),
+};
