@@ -30,6 +30,7 @@ if (only !== 'renderer') {
       scanWorker: 'electron/core/data/scanWorker.ts',
       // The serving runtime: its own small program (copied into model images).
       'runtime/server': 'resources/runtime/server.ts',
+      'runtime/proxy': 'resources/runtime/proxy.ts',
     },
     outdir: 'dist',
     packages: 'external',
