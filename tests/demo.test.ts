@@ -13,7 +13,19 @@ import { datasetVersions, type Expectations } from '../electron/core/data';
 
 type DatasetVersion = Awaited<ReturnType<typeof datasetVersions>>[number];
 
-const EXPECTED_FILES = ['data/train.csv', 'data/production.csv', 'data/drift.json', 'train.mjs', 'mldesk.json', 'README.md', '.gitignore'];
+const EXPECTED_FILES = [
+  'data/train.csv',
+  'data/production.csv',
+  'data/drift.json',
+  'train.mjs',
+  'onnx.mjs',
+  'lib/onnx.proto',
+  'lib/protobuf.min.js',
+  'lib/protobuf.LICENSE',
+  'mldesk.json',
+  'README.md',
+  '.gitignore',
+];
 
 const tempDirs: string[] = [];
 afterAll(() => {
@@ -257,9 +269,11 @@ describe('demo project generator', () => {
       expect(run.inputs.dataset_inputs).toEqual([
         { dataset: { name: 'train', digest, source_type: 'local', source: 'data/train.csv' }, tags: [{ key: 'mlflow.data.context', value: 'training' }] },
       ]);
-      const model = JSON.parse(fs.readFileSync(path.join(t.runArtifactDir(run.info.run_id), 'model', 'model.json'), 'utf8')) as { model_type: string };
+      const artifacts = t.runArtifactDir(run.info.run_id);
+      const model = JSON.parse(fs.readFileSync(path.join(artifacts, 'model', 'model.json'), 'utf8')) as { model_type: string };
       expect(model.model_type).toBe('logreg');
-      expect(fs.existsSync(path.join(t.runArtifactDir(run.info.run_id), 'metrics.json'))).toBe(true);
+      for (const rel of ['metrics.json', 'model/model.onnx', 'model/MLmodel', 'eval/val_predictions.csv']) expect(fs.existsSync(path.join(artifacts, rel)), rel).toBe(true);
+      expect(fs.readFileSync(path.join(artifacts, 'model', 'MLmodel'), 'utf8')).toContain(`run_id: ${run.info.run_id}`);
     } finally {
       await served.close();
     }

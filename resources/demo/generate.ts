@@ -5,8 +5,9 @@
  * (mulberry32 + Box-Muller), no clock, no Math.random — two calls give byte-identical files.
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { resourcePath } from '../../electron/core/packageRoot';
+import { packageRoot, resourcePath } from '../../electron/core/packageRoot';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded randomness
@@ -526,12 +527,24 @@ Options: \`--model logreg|gbt\`, \`--lr\`, \`--epochs\`, \`--l2\`, \`--batch-siz
 
 Each epoch (or every few trees) prints train/validation loss, accuracy, ROC AUC and F1. The
 model (weights plus preprocessing: feature order, means, standard deviations, category
-vocabularies) goes to \`outputs/model.json\`, the metrics to \`outputs/metrics.json\`.
+vocabularies) goes to \`outputs/model.json\`, the metrics to \`outputs/metrics.json\`, and the
+script's own predictions for the validation rows to \`outputs/val_predictions.csv\`.
+
+The same model is exported as ONNX, \`outputs/model.onnx\` with an MLflow \`outputs/MLmodel\`
+(onnx flavor): it takes the raw columns (numbers as double \`[N,1]\`, NaN when missing;
+categories as string \`[N,1]\`), applies the preprocessing in the graph, and returns \`label\`
+(int64) and \`probabilities\` (float \`[N,2]\`). \`onnx.mjs\` writes it with the vendored
+protobufjs (\`lib/protobuf.min.js\`, BSD-3-Clause) and a subset of the ONNX schema
+(\`lib/onnx.proto\`), so nothing needs installing.
 
 When \`MLFLOW_TRACKING_URI\` points at an MLflow-compatible server (mldesk is one), the
-script logs params, per-epoch metrics, the dataset and both files as artifacts. It attaches
-to \`MLFLOW_RUN_ID\` when set (mldesk's launcher does this), otherwise it creates a run in
-the experiment \`MLFLOW_EXPERIMENT_NAME\` (default \`credit-risk\`).
+script logs params, per-epoch metrics and the dataset, the model folder as the \`model\`
+artifact (\`model.onnx\`, \`MLmodel\`, \`model.json\`), \`metrics.json\` and
+\`eval/val_predictions.csv\`. It attaches to \`MLFLOW_RUN_ID\` when set (mldesk's launcher
+does this), otherwise it creates a run in the experiment \`MLFLOW_EXPERIMENT_NAME\` (default
+\`credit-risk\`). After its trainings, \`mldesk demo\` registers the best run (by \`val_auc\`)
+as the model \`credit-risk\` version 1 (alias \`champion\`) and the runner-up as version 2
+(alias \`challenger\`).
 
 \`mldesk.json\` tells mldesk how to launch training and which files are datasets.
 `;
@@ -577,6 +590,18 @@ export async function writeDemoData(dir: string, step: (typeof DEMO_DATA_HISTORY
   await writeChunks(abs, step.chunks());
 }
 
+/** Template files copied as they are: train.mjs imports onnx.mjs, which reads lib/onnx.proto. */
+const TEMPLATE_FILES = ['train.mjs', 'onnx.mjs', 'lib/onnx.proto'] as const;
+
+/** protobufjs's UMD bundle and licence from the installed package: the demo project has no node_modules. */
+function protobufFiles(): Array<{ from: string; to: string }> {
+  const dir = path.dirname(createRequire(path.join(packageRoot(), 'package.json')).resolve('protobufjs/package.json'));
+  return [
+    { from: path.join(dir, 'dist', 'protobuf.min.js'), to: 'lib/protobuf.min.js' },
+    { from: path.join(dir, 'LICENSE'), to: 'lib/protobuf.LICENSE' },
+  ];
+}
+
 /**
  * Writes the demo project into `dir` (an existing, git-initialised folder) and returns the
  * relative posix paths written, for the caller to `git add` and commit. Deterministic.
@@ -584,8 +609,8 @@ export async function writeDemoData(dir: string, step: (typeof DEMO_DATA_HISTORY
  */
 export async function writeDemoFiles(dir: string, opts: { datasets?: boolean } = {}): Promise<string[]> {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`Demo target ${dir} is not an existing folder`);
-  const template = resourcePath('demo', 'template', 'train.mjs');
-  if (!fs.existsSync(template)) throw new Error(`Demo training script template is missing: ${template}`);
+  const copies = [...TEMPLATE_FILES.map((rel) => ({ from: resourcePath('demo', 'template', ...rel.split('/')), to: rel })), ...protobufFiles()];
+  for (const c of copies) if (!fs.existsSync(c.from)) throw new Error(`Demo template file is missing: ${c.from}`);
 
   const written: string[] = [];
   const out = (rel: string) => {
@@ -599,7 +624,8 @@ export async function writeDemoFiles(dir: string, opts: { datasets?: boolean } =
     for (const rel of DEMO_DATASETS) await writeChunks(out(rel), DEMO_DATA_HISTORY.filter((s) => s.path === rel).at(-1)!.chunks());
   }
   await fs.promises.writeFile(out('data/drift.json'), driftJson());
-  await fs.promises.copyFile(template, out('train.mjs'));
+  // Read + write rather than copyFile: the sources may sit inside a packaged app's asar archive.
+  for (const c of copies) await fs.promises.writeFile(out(c.to), await fs.promises.readFile(c.from));
   await fs.promises.writeFile(out('mldesk.json'), manifestJson());
   await fs.promises.writeFile(out('README.md'), README);
   const ignore = gitignoreContent(dir);

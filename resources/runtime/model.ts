@@ -32,7 +32,8 @@ export function resolveModelFile(p: string): { file: string; mlmodel: string | n
   if (!st.isDirectory()) return { file: p, mlmodel: null };
   const mlmodelPath = path.join(p, 'MLmodel');
   const mlmodel = fs.existsSync(mlmodelPath) ? fs.readFileSync(mlmodelPath, 'utf8') : null;
-  const named = mlmodel ? /onnx_model:\s*(\S+)/.exec(mlmodel)?.[1] : undefined;
+  // The onnx flavor names its file in `data:` (older writers: `onnx_model:`).
+  const named = mlmodel ? /^\s+(?:onnx_model|data):\s*['"]?([^\s'"]+\.onnx)/m.exec(mlmodel)?.[1] : undefined;
   if (named && fs.existsSync(path.join(p, named))) return { file: path.join(p, named), mlmodel };
   const found = fs.readdirSync(p).find((f) => f.endsWith('.onnx'));
   if (!found) throw new Error(`no .onnx file in ${p}`);
@@ -111,8 +112,10 @@ function toTensor(meta: TensorMeta, t: InferInputTensor): ort.Tensor {
       const arr = meta.datatype === 'FP32' ? new Float32Array(n) : new Float64Array(n);
       for (let i = 0; i < n; i++) {
         const v = flat[i];
-        if (typeof v !== 'number') throw bad(i, 'a number');
-        arr[i] = v;
+        // JSON has no NaN: null (pandas' None) is a missing number, as models with in-graph imputation expect.
+        if (v === null) arr[i] = NaN;
+        else if (typeof v !== 'number') throw bad(i, 'a number or null');
+        else arr[i] = v;
       }
       return new ort.Tensor(OIP_TO_ORT[meta.datatype], arr, dims);
     }

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { DEMO_DATA_HISTORY, writeDemoData, writeDemoFiles } from '../../../resources/demo/generate';
 import type { ProjectSummary } from '../../../shared/contract';
 import type { Engine } from '../engine';
+import type { RegistryService } from '../registry';
+import type { Tracking } from '../tracking';
 import { resolveUserPath } from '../paths';
 
 export const DEMO_NAME = 'credit-risk-demo';
@@ -41,9 +43,11 @@ export async function createDemoProject(engine: Engine, target?: string, runs: '
   engine.events.publish('projects.changed', { id: created.id });
   const project = await engine.projects.get(created.id);
   if (runs === 'background' && engine.ctx.trackingUri) {
-    seedDemoRuns(engine, project.id).catch((e: unknown) => {
-      if (engine.ctx.store.db.open) engine.events.publish('app.notice', { level: 'error', message: `Demo trainings failed: ${(e as Error).message}` });
-    });
+    seedDemoRuns(engine, project.id)
+      .then((ids) => registerDemoModels(engine, ids))
+      .catch((e: unknown) => {
+        if (engine.ctx.store.db.open) engine.events.publish('app.notice', { level: 'error', message: `Demo trainings failed: ${(e as Error).message}` });
+      });
   }
   return project;
 }
@@ -87,4 +91,52 @@ export async function seedDemoRuns(engine: Engine, projectId: string, onRun?: (n
     ids.push(launched.runId);
   }
   return ids;
+}
+
+export const DEMO_MODEL = 'credit-risk';
+const DEMO_ALIASES = ['champion', 'challenger'] as const;
+const DEMO_MODEL_DESCRIPTION =
+  'Credit default risk, from the mldesk demo: an ONNX model over the raw columns of data/train.csv ' +
+  '(numbers as double, categories as string; outputs label and probabilities).';
+
+export interface DemoRegistration {
+  version: string;
+  alias: (typeof DEMO_ALIASES)[number];
+  runId: string;
+  runName: string;
+  valAuc: number;
+}
+
+/**
+ * Registers the best demo run (highest final val_auc; a tie goes to the earlier run) as a new
+ * version of DEMO_MODEL with alias champion, and the runner-up with alias challenger, each from
+ * the run's `model` artifact folder (model.onnx + MLmodel). Runs that did not finish or logged
+ * no ONNX model are passed over. On a fresh data dir that is v1 and v2; a second `mldesk demo`
+ * on the same data dir adds versions and moves the aliases.
+ */
+export function registerDemoModels(services: { tracking: Tracking; registry: RegistryService }, runIds: readonly string[]): DemoRegistration[] {
+  const { tracking, registry } = services;
+  const candidates = runIds.flatMap((runId, order) => {
+    const run = tracking.runs.get(runId);
+    const valAuc = run.data.metrics.find((m) => m.key === 'val_auc')?.value;
+    if (run.info.status !== 'FINISHED' || valAuc === undefined || !Number.isFinite(valAuc)) return [];
+    if (!tracking.listRunArtifacts(runId, 'model').files.some((f) => f.path.endsWith('/model.onnx'))) return [];
+    return [{ runId, order, valAuc, runName: run.info.run_name }];
+  });
+  candidates.sort((a, b) => b.valAuc - a.valAuc || a.order - b.order);
+  try {
+    registry.getRegisteredModel(DEMO_MODEL);
+  } catch {
+    if (candidates.length > 0) registry.createRegisteredModel({ name: DEMO_MODEL, description: DEMO_MODEL_DESCRIPTION });
+  }
+  const registered: DemoRegistration[] = [];
+  for (const [i, alias] of DEMO_ALIASES.entries()) {
+    const c = candidates[i];
+    if (!c) break;
+    const description = `Demo run ${c.runName}: val_auc ${c.valAuc.toFixed(4)} (${alias} when registered).`;
+    const mv = registry.createModelVersion({ name: DEMO_MODEL, source: `runs:/${c.runId}/model`, run_id: c.runId, description });
+    registry.setRegisteredModelAlias(DEMO_MODEL, alias, mv.version);
+    registered.push({ version: mv.version, alias, runId: c.runId, runName: c.runName, valAuc: c.valAuc });
+  }
+  return registered;
 }

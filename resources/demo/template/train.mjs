@@ -1,19 +1,21 @@
 #!/usr/bin/env node
-// Credit-risk training script for the mldesk demo project.
-// Plain Node ESM, zero dependencies (node: built-ins and global fetch), Node >= 20.
+// Credit-risk training script for the mldesk demo project (Node >= 20, no npm install needed).
 //
 //   node train.mjs [--model logreg|gbt] [--lr 0.1] [--epochs 15] [--l2 0.001] [--batch-size 256]
 //                  [--seed 42] [--trees 100] [--depth 3] [--data data/train.csv] [--label default]
 //                  [--out outputs]
 //
-// Writes <out>/model.json and <out>/metrics.json. Logs to MLflow over REST when
-// MLFLOW_TRACKING_URI (http/https) is set: attaches to MLFLOW_RUN_ID if given, otherwise
-// creates a run in MLFLOW_EXPERIMENT_NAME (default "credit-risk").
+// Writes <out>/model.json, model.onnx + MLmodel (an MLflow onnx model), metrics.json and
+// val_predictions.csv. Logs to MLflow over REST when MLFLOW_TRACKING_URI (http/https) is set:
+// attaches to MLFLOW_RUN_ID if given, otherwise creates a run in MLFLOW_EXPERIMENT_NAME
+// (default "credit-risk").
+// Uses only node: built-ins, global fetch and onnx.mjs (with the vendored lib/protobuf.min.js).
 
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { gbtOnnx, logregOnnx, mlmodelYaml } from './onnx.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -255,6 +257,11 @@ function applyTransform(v, transform) {
   return transform === 'log1p' ? Math.log1p(Math.max(0, v)) : v;
 }
 
+/** A present number as the model sees it (the ONNX export derives its raw-space tree thresholds from this). */
+function standardize(n, v) {
+  return (applyTransform(v, n.transform) - n.mean) / n.std;
+}
+
 /** Encodes rows into a dense row-major Float64Array (n x d). Unknown categories encode as all zeros. */
 function encode(table, pre, indices) {
   const d = pre.features.length;
@@ -274,7 +281,7 @@ function encode(table, pre, indices) {
     for (const n of pre.numeric) {
       const raw = row[colIndex.get(n.name)].trim();
       const missing = isMissing(raw);
-      X[base + j++] = missing ? 0 : (applyTransform(Number(raw), n.transform) - n.mean) / n.std;
+      X[base + j++] = missing ? 0 : standardize(n, Number(raw));
       if (n.missing_indicator) X[base + j++] = missing ? 1 : 0;
     }
     for (const c of catOffsets) {
@@ -413,7 +420,7 @@ async function trainLogreg(ctx) {
     const metrics = evaluate(ytr, predictLinear(Xtr, ntr, d, w, b), yva, predictLinear(Xva, nva, d, w, b), params.threshold);
     await onStep(epoch, metrics, `epoch ${epoch}/${params.epochs}`);
   }
-  return { weights: Array.from(w), bias: b };
+  return { fitted: { weights: Array.from(w), bias: b }, pVal: predictLinear(Xva, nva, d, w, b) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -558,7 +565,7 @@ async function trainGbt(ctx) {
       await onStep(t, metrics, `trees ${t}/${params.trees}`);
     }
   }
-  return { base_score: baseScore, learning_rate: params.lr, trees };
+  return { fitted: { base_score: baseScore, learning_rate: params.lr, trees }, pVal: toProb(Fva) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -754,7 +761,7 @@ async function main() {
   };
 
   const ctx = { Xtr, ytr, Xva, yva, d, params, onStep };
-  const fitted = params.model === 'gbt' ? await trainGbt(ctx) : await trainLogreg(ctx);
+  const { fitted, pVal } = params.model === 'gbt' ? await trainGbt(ctx) : await trainLogreg(ctx);
   const final = history[history.length - 1];
 
   const outDir = path.resolve(params.out);
@@ -794,16 +801,49 @@ async function main() {
   const metricsFile = path.join(outDir, 'metrics.json');
   fs.writeFileSync(modelFile, JSON.stringify(model, null, 2) + '\n');
   fs.writeFileSync(metricsFile, JSON.stringify(metricsDoc, null, 2) + '\n');
-  console.log(`wrote ${path.relative(process.cwd(), modelFile) || modelFile} and ${path.relative(process.cwd(), metricsFile) || metricsFile}`);
+
+  // The same model as ONNX (preprocessing in the graph), as an MLflow onnx-flavor folder.
+  const columns = table.columns.map(({ name, type }) => ({ name, type }));
+  const onnx =
+    params.model === 'gbt'
+      ? gbtOnnx({ pre, columns, gbt: fitted, threshold: params.threshold, standardize })
+      : logregOnnx({ pre, columns, weights: fitted.weights, bias: fitted.bias, threshold: params.threshold });
+  const onnxFile = path.join(outDir, 'model.onnx');
+  const mlmodelFile = path.join(outDir, 'MLmodel');
+  fs.writeFileSync(onnxFile, onnx);
+  fs.writeFileSync(mlmodelFile, mlmodelYaml({ columns, sizeBytes: onnx.length, runId: tracking?.runId, uuid: randomUUID().replace(/-/g, ''), created: new Date() }));
+  const predictionsFile = path.join(outDir, 'val_predictions.csv');
+  fs.writeFileSync(predictionsFile, validationCsv(table, val, yva, pVal, params.threshold));
+  const rel = (f) => path.relative(process.cwd(), f) || f;
+  console.log(`wrote ${rel(modelFile)}, ${rel(onnxFile)}, ${rel(mlmodelFile)}, ${rel(metricsFile)} and ${rel(predictionsFile)}`);
 
   if (tracking) {
-    await tracking.client.uploadArtifact(tracking.experimentId, tracking.runId, 'model/model.json', modelFile);
-    await tracking.client.uploadArtifact(tracking.experimentId, tracking.runId, 'metrics.json', metricsFile);
+    const upload = (artifactPath, file) => tracking.client.uploadArtifact(tracking.experimentId, tracking.runId, artifactPath, file);
+    await upload('model/model.json', modelFile);
+    await upload('model/model.onnx', onnxFile);
+    await upload('model/MLmodel', mlmodelFile);
+    await upload('metrics.json', metricsFile);
+    await upload('eval/val_predictions.csv', predictionsFile);
     activeTracking = null;
     await endTracking(tracking, 'FINISHED');
   }
   console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   console.log(`final val_auc=${final.val_auc.toFixed(4)}`);
+}
+
+/**
+ * The script's own validation predictions: `row` is the 0-based data row of --data, then the
+ * identifier columns, the label, the predicted class and P(class 1) at full double precision.
+ */
+function validationCsv(table, val, yva, pVal, threshold) {
+  const ids = table.header.map((name, index) => ({ name, index })).filter((c) => c.name === 'id' || c.name.endsWith('_id'));
+  const quote = (v) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const lines = [['row', ...ids.map((c) => c.name), 'label', 'prediction', 'probability'].map(quote).join(',')];
+  for (let k = 0; k < val.length; k++) {
+    const row = table.data[val[k]];
+    lines.push([String(val[k]), ...ids.map((c) => quote(row[c.index])), String(yva[k]), pVal[k] >= threshold ? '1' : '0', String(pVal[k])].join(','));
+  }
+  return lines.join('\n') + '\n';
 }
 
 let activeTracking = null;
