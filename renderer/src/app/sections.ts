@@ -3,6 +3,7 @@ import { CompareIcon } from '../features/compare/icon';
 import { compareTargetQuery, useCompareTarget } from '../features/compare/target';
 import { ProjectsPage } from '../features/projects';
 import { ModelIcon } from '../features/models/icon';
+import { DeployIcon } from '../features/deploy/icon';
 import { DatabaseIcon, FolderIcon, RunsIcon, SettingsIcon, type Icon } from './icons';
 
 /**
@@ -42,12 +43,14 @@ const loaders = {
   compare: () => import('../features/compare/ComparePage'),
   data: () => import('../features/data/DataPage'),
   models: () => import('../features/models/ModelsPage'),
+  deployments: () => import('../features/deploy/DeploymentsPage'),
 };
 const SettingsPage = lazy(loaders.settings);
 const RunsPage = lazy(loaders.runs);
 const ComparePage = lazy(loaders.compare);
 const DataPage = lazy(loaders.data);
 const ModelsPage = lazy(loaders.models);
+const DeploymentsPage = lazy(loaders.deployments);
 
 // Fetch the page the app opens on while React starts, instead of after the first render (~250 ms sooner).
 const opening = typeof location === 'undefined' ? undefined : /^#\/(\w+)/.exec(location.hash)?.[1];
@@ -69,6 +72,7 @@ const defs: readonly SectionDef[] = [
   },
   { id: 'data', label: 'Data', icon: DatabaseIcon, component: DataPage },
   { id: 'models', label: 'Models', icon: ModelIcon, component: ModelsPage },
+  { id: 'deployments', label: 'Deployments', icon: DeployIcon, component: DeploymentsPage },
   { id: 'settings', label: 'Settings', icon: SettingsIcon, component: SettingsPage, footer: true },
 ];
 

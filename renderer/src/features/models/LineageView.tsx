@@ -104,13 +104,45 @@ export function LineageView({ name, version, refresh }: { name: string; version:
         ))}
       </Hop>
       <Hop label="Image" testId="lineage-image">
-        {l.image?.length ? l.image.map((i) => <code key={i.digest} className="mono small">{i.ref ?? i.digest}</code>) : <span className="muted">not built</span>}
+        {l.image?.length ? (
+          <ul className="plain-list">
+            {l.image.map((i) => (
+              <li key={i.digest}>
+                <a
+                  href={buildHash('/deployments', { image: i.digest })}
+                  data-testid="lineage-image-link"
+                  data-digest={i.digest}
+                  title={`${i.ref ? `${i.ref}\n` : ''}${i.digest}\nShow the deployments running this image`}
+                >
+                  {i.ref ? <span className="mono small">{i.ref}</span> : null} <code className="mono small">{i.digest.replace(/^sha256:/, '').slice(0, 12)}</code>
+                </a>
+                {i.builtAt ? <span className="muted small"> · built {new Date(i.builtAt).toLocaleString()}</span> : null}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <span className="muted">not built</span>
+        )}
       </Hop>
       <Hop label="Deployments" testId="lineage-deployments">
         {l.deployments?.length ? (
           <ul className="plain-list">
             {l.deployments.map((d) => (
-              <li key={d.id}>{d.url ? <a href={d.url}>{d.target}</a> : d.target} <span className="badge badge-neutral">{d.status}</span></li>
+              <li key={d.id}>
+                <a href={buildHash('/deployments', { name: d.id })} className="mono" data-testid="lineage-deployment-link" data-name={d.id} title={`Open ${d.id} on the Deployments page`}>
+                  {d.id}
+                </a>{' '}
+                <span className={`badge ${d.status === 'running' ? 'badge-ok' : d.status === 'failed' || d.status === 'gone' ? 'badge-danger' : 'badge-neutral'}`}>{d.status}</span>{' '}
+                <span className="muted small">{d.target}</span>
+                {d.url ? (
+                  <>
+                    {' '}
+                    <a href={d.url} target="_blank" rel="noreferrer" className="mono small">
+                      {d.url}
+                    </a>
+                  </>
+                ) : null}
+              </li>
             ))}
           </ul>
         ) : (

@@ -6,6 +6,7 @@ import { toast } from '../../app/toasts';
 import { describeError } from '../../lib/errors';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { Spinner } from '../../ui/Spinner';
+import { DeployWizard } from '../deploy';
 import { ModelIcon } from './icon';
 import { LineageView } from './LineageView';
 
@@ -120,6 +121,7 @@ function VersionPanel({ model, v, onChanged, tick }: { model: RegisteredModel; v
   const [stage, setStage] = useState<Stage>('Staging');
   const [archive, setArchive] = useState(false);
   const [deleting, setDeleting] = useState(false);
+  const [deploying, setDeploying] = useState(false);
   const name = model.name;
   const version = v.version;
   const run = async (what: () => Promise<unknown>, done?: string) => {
@@ -134,9 +136,14 @@ function VersionPanel({ model, v, onChanged, tick }: { model: RegisteredModel; v
         <h3>
           Version {version} <span className="badge badge-neutral" data-testid="version-stage">{v.current_stage}</span>
         </h3>
-        <button type="button" className="button button-xs button-danger" onClick={() => setDeleting(true)} data-testid="delete-version">
-          Delete version
-        </button>
+        <div className="button-row">
+          <button type="button" className="button button-xs button-primary" onClick={() => setDeploying(true)} data-testid="deploy-version" title={`Deploy ${name} v${version} to a container`}>
+            Deploy
+          </button>
+          <button type="button" className="button button-xs button-danger" onClick={() => setDeleting(true)} data-testid="delete-version">
+            Delete version
+          </button>
+        </div>
       </header>
       <p className="mono small muted truncate" title={v.source}>
         {v.source}
@@ -212,6 +219,7 @@ function VersionPanel({ model, v, onChanged, tick }: { model: RegisteredModel; v
       </div>
       <h4 className="section-title">Lineage</h4>
       <LineageView name={name} version={version} refresh={tick} />
+      {deploying ? <DeployWizard prefill={{ model: name, version }} onClose={() => setDeploying(false)} onDeployed={onChanged} /> : null}
       {deleting ? (
         <ConfirmDialog
           title={`Delete ${name} version ${version}?`}

@@ -1,0 +1,3 @@
+/** Public face of the deploy feature (the page itself is lazy-loaded by the sections registry). */
+export { DeployIcon } from './icon';
+export { DeployWizard, type WizardPrefill } from './DeployWizard';
