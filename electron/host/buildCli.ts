@@ -1,0 +1,155 @@
+import { parseArgs } from 'node:util';
+import { Engine } from '../core/engine';
+import { defaultDataDir, resolveUserPath } from '../core/paths';
+import { DataUsageError } from './dataCli';
+import { MldeskError, type EngineStatus, type JobInfo, type ModelImage } from '../../shared/contract';
+
+/**
+ * `mldesk build <model> (--version N | --alias A)`: builds a model version's image only (no container) through the
+ * same contract method as the app (`containers.build`, a job), shows its progress — a one-line bar on a terminal,
+ * plain lines otherwise — and prints the image reference and digest. Exit 1 with the reason (Docker unavailable: at
+ * once, with how to fix it), 2 for usage errors.
+ */
+
+interface CliCommand {
+  name: string;
+  synopsis: string;
+  summary: string;
+  details?: string;
+  run(args: string[]): Promise<number>;
+}
+
+const OPTIONS = {
+  version: { type: 'string', arg: 'N', help: 'the model version to build' },
+  alias: { type: 'string', arg: 'A', help: 'or the version an alias points to (champion, challenger…)' },
+  context: { type: 'string', arg: 'DIR', help: 'build with your own Dockerfile and this context folder (models without ONNX)' },
+  dockerfile: { type: 'string', arg: 'FILE', help: 'the Dockerfile inside the context (default: Dockerfile)' },
+  json: { type: 'boolean', help: 'print the image as JSON' },
+  'data-dir': { type: 'string', arg: 'DIR', help: 'data dir (default: MLDESK_DATA_DIR, else ~/.mldesk)' },
+} as const;
+
+const rows = [
+  ...Object.entries(OPTIONS).map(([k, o]) => [`    --${k}${'arg' in o ? ` ${o.arg}` : ''}`, o.help] as const),
+  ['-h, --help', 'show this help'] as const,
+];
+const width = Math.max(...rows.map(([a]) => a.length)) + 2;
+
+const MB = 1024 * 1024;
+
+/** Progress on stderr: a redrawn bar on a TTY, the job's lines as they come otherwise. */
+class Progress {
+  private readonly tty = Boolean(process.stderr.isTTY);
+  private bar = '';
+
+  update(p: JobInfo & { lines?: string[] }): void {
+    for (const line of p.lines ?? []) this.line(line);
+    if (this.tty && p.state === 'running') this.draw(p.phase, p.fraction);
+  }
+
+  private line(text: string): void {
+    if (this.tty) {
+      process.stderr.write(`\r\x1b[2K${text}\n`);
+      if (this.bar) process.stderr.write(this.bar);
+    } else process.stderr.write(`${text}\n`);
+  }
+
+  private draw(phase: string, fraction: number | null): void {
+    const cols = Math.max(40, process.stderr.columns ?? 80);
+    const n = 24;
+    const filled = fraction === null ? 0 : Math.round(fraction * n);
+    const pct = fraction === null ? ' …  ' : `${String(Math.round(fraction * 100)).padStart(3)}%`;
+    const head = `[${'#'.repeat(filled)}${'-'.repeat(n - filled)}] ${pct} `;
+    const text = phase.length > cols - head.length - 1 ? `${phase.slice(0, cols - head.length - 2)}…` : phase;
+    this.bar = `\r\x1b[2K${head}${text}`;
+    process.stderr.write(this.bar);
+  }
+
+  end(): void {
+    if (this.tty && this.bar) process.stderr.write('\r\x1b[2K');
+    this.bar = '';
+  }
+}
+
+async function call<T>(engine: Engine, name: string, input: unknown): Promise<T> {
+  const r = await engine.call(name, input);
+  if (!r.ok) throw MldeskError.from(r.error);
+  return r.value as T;
+}
+
+async function buildCommand(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new DataUsageError(`mldesk build: ${(e as Error).message}`);
+  }
+  const { values: v, positionals: pos } = parsed;
+  if (pos.length !== 1) throw new DataUsageError('mldesk build: expected one <model>');
+  if ((v.version === undefined) === (v.alias === undefined)) throw new DataUsageError('mldesk build: give --version N or --alias A');
+  if (v.version !== undefined && !/^\d+$/.test(v.version)) throw new DataUsageError(`mldesk build: --version must be a number (got "${v.version}")`);
+  if (v.dockerfile !== undefined && v.context === undefined) throw new DataUsageError('mldesk build: --dockerfile needs --context DIR');
+  const engine = new Engine({ dataDir: v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir(), host: 'web' });
+  const progress = new Progress();
+  try {
+    const st = await call<EngineStatus>(engine, 'containers.engine', {});
+    if (!st.available) {
+      console.error(`mldesk: the Docker engine is not available (${st.host}): ${st.problem?.message ?? 'unknown problem'}`);
+      if (st.problem?.hint) console.error(`  How to fix: ${st.problem.hint}`);
+      return 1;
+    }
+    const input = {
+      model: pos[0],
+      ...(v.version !== undefined ? { version: v.version } : { alias: v.alias }),
+      ...(v.context !== undefined ? { runtime: { kind: 'dockerfile', context: resolveUserPath(v.context), dockerfile: v.dockerfile ?? 'Dockerfile' } } : {}),
+    };
+    // Events of the job may come before its id is known: keep them until then.
+    const early: Array<JobInfo & { lines?: string[] }> = [];
+    let jobId: string | null = null;
+    const off = engine.events.subscribe('jobs.progress', (p) => {
+      if (jobId === null) early.push(p);
+      else if (p.id === jobId) progress.update(p);
+    });
+    const started = Date.now();
+    let image: ModelImage;
+    try {
+      jobId = (await call<{ jobId: string }>(engine, 'containers.build', input)).jobId;
+      for (const p of early.splice(0)) if (p.id === jobId) progress.update(p);
+      image = await engine.jobs.wait<ModelImage>(jobId);
+    } finally {
+      off();
+      progress.end();
+    }
+    const secs = (Date.now() - started) / 1000;
+    if (v.json) console.log(JSON.stringify({ ...image, seconds: Number(secs.toFixed(2)) }, null, 2));
+    else {
+      console.log(`Built ${image.model} v${image.version} in ${secs.toFixed(1)} s`);
+      console.log(`  ref     ${image.ref}`);
+      console.log(`  digest  ${image.digest}`);
+      console.log(`  size    ${(image.sizeBytes / MB).toFixed(1)} MB`);
+      console.log(`  base    ${image.base || '—'}`);
+      console.log(`  model   ${image.modelDigest}`);
+    }
+    return 0;
+  } catch (e) {
+    progress.end();
+    if (e instanceof MldeskError && e.code !== 'INVALID_INPUT') {
+      console.error(`mldesk: ${e.message}`);
+      const hint = (e.details as { hint?: unknown } | undefined)?.hint;
+      if (typeof hint === 'string') console.error(`  How to fix: ${hint}`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    await engine.close();
+  }
+}
+
+export const BUILD_COMMAND: CliCommand = {
+  name: 'build',
+  synopsis: '<model> (--version N | --alias A) [--context DIR [--dockerfile FILE]] [--json] [--data-dir DIR]',
+  summary:
+    'Build the image of a model version (nothing is started) and print its reference and digest.\n' +
+    'ONNX models get the built-in runtime; others need --context with your Dockerfile.',
+  details: `Options:\n${rows.map(([a, b]) => `  ${a.padEnd(width)}${b}`).join('\n')}`,
+  run: buildCommand,
+};
