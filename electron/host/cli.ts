@@ -2,11 +2,13 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { defaultDataDir, resolveUserPath } from '../core/paths';
 import { VERSION } from '../core/version';
-import { createDemoProject, DEMO_EXPERIMENT, DEMO_RUNS, seedDemoRuns } from '../core/projects/demo';
+import { createDemoProject, DEMO_EXPERIMENT, DEMO_MODEL, DEMO_RUNS, registerDemoModels, seedDemoRuns } from '../core/projects/demo';
 import path from 'node:path';
 import { DATA_SUBCOMMANDS, DATA_USAGE, DataUsageError, dataCommand } from './dataCli';
 import { USERS_SUBCOMMANDS, USERS_USAGE, usersCommand } from './usersCli';
 import { MODELS_SUBCOMMANDS, MODELS_USAGE, modelsCommand } from './modelsCli';
+import { BUILD_COMMAND } from './buildCli';
+import { DEPLOY_COMMANDS } from './deployCli';
 import { startServer } from './serve';
 import { MldeskError } from '../../shared/contract/errors';
 
@@ -101,7 +103,7 @@ const serve = command({
 
 const demo = command({
   name: 'demo',
-  summary: `Create the credit-risk demo project, add it to the project list and train ${DEMO_RUNS.length} runs.`,
+  summary: `Create the credit-risk demo project, add it to the project list, train ${DEMO_RUNS.length} runs and register the best two as model ${DEMO_MODEL}.`,
   options: {
     dir: { type: 'string', arg: 'DIR', help: 'where to create the project (default: under the data dir)' },
     'data-dir': dataDirOption,
@@ -119,10 +121,13 @@ const demo = command({
       if (!v['no-runs']) {
         console.log(`Training ${DEMO_RUNS.length} demo runs into experiment "${DEMO_EXPERIMENT}"…`);
         let failed = 0;
-        await seedDemoRuns(served.engine, project.id, (name, status) => {
+        const runIds = await seedDemoRuns(served.engine, project.id, (name, status) => {
           if (status !== 'FINISHED') failed++;
           console.log(`  ${status.padEnd(8)} ${name}`);
         });
+        const registered = registerDemoModels(served.engine, runIds);
+        if (registered.length) console.log(`Registered model "${DEMO_MODEL}":`);
+        for (const r of registered) console.log(`  v${r.version.padEnd(3)} @${r.alias.padEnd(11)} ${r.runName} (val_auc ${r.valAuc.toFixed(4)})`);
         if (failed) {
           console.error(`mldesk: ${failed} demo run(s) did not finish; see their logs in the Runs page.`);
           return 1;
@@ -251,7 +256,7 @@ const help: Command = {
   },
 };
 
-const COMMANDS: readonly Command[] = [serve, demo, run, data, users, models, version, help];
+const COMMANDS: readonly Command[] = [serve, demo, run, data, users, models, BUILD_COMMAND, ...DEPLOY_COMMANDS, version, help];
 
 function generalUsage(): string {
   const lines = COMMANDS.map((c) =>

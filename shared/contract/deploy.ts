@@ -25,7 +25,7 @@ export const runtimeChoice = z.discriminatedUnion('kind', [
       kind: z.literal('dockerfile'),
       context: z.string().min(1).max(4096),
       dockerfile: z.string().min(1).max(4096).default('Dockerfile'),
-      /** The port the user's server listens on inside the container (host networking: it must honour $PORT or use this). */
+      /** Polled until it answers 2xx. The user's server must listen on 127.0.0.1:$PORT (host networking; PORT is set). */
       readinessPath: z.string().max(1024).regex(/^\//).default('/ping'),
     })
     .strict(),
@@ -52,7 +52,16 @@ export const deployInput = z
   .refine((r) => (r.version === undefined) !== (r.alias === undefined), { message: 'give exactly one of version or alias' });
 export type DeployInput = z.input<typeof deployInput>;
 
-export const deploymentStatus = z.enum(['starting', 'running', 'updating', 'stopped', 'failed', 'gone']);
+/**
+ * Reconciled with the engine on every read (never a stored guess):
+ * - starting / updating: a rollout of this engine is in progress (first deploy / redeploy);
+ * - running: the serving container and the proxy run;
+ * - stopped: stopped on purpose (deploy.control stop);
+ * - failed: a container exited or keeps restarting, or the last first-deploy never became ready (`reason` says which);
+ * - gone: a container of the deployment was removed outside mldesk;
+ * - unknown: the Docker engine cannot be reached (`reason` says why and how to fix it).
+ */
+export const deploymentStatus = z.enum(['starting', 'running', 'updating', 'stopped', 'failed', 'gone', 'unknown']);
 export type DeploymentStatus = z.infer<typeof deploymentStatus>;
 
 export const rolloutReport = z.object({
@@ -79,6 +88,9 @@ export const deployment = z.object({
   url: z.string(),
   port: z.number(),
   image: z.object({ ref: z.string(), digest: z.string() }),
+  /** The containers behind it now (ids), null when none. */
+  containers: z.object({ server: z.string().nullable(), proxy: z.string().nullable() }),
+  readyTimeoutSec: z.number(),
   cpus: z.number().nullable(),
   memoryMb: z.number().nullable(),
   envKeys: z.array(z.string()),
@@ -121,6 +133,21 @@ export const deployPlan = z.object({
 export type DeployPlan = z.infer<typeof deployPlan>;
 
 const byName = z.object({ name: deploymentName }).strict();
+
+/** One inference as the runtime recorded it, once pulled into the store (what monitoring reads). */
+export const inferenceRecordRow = z.object({
+  seq: z.number(),
+  id: z.string(),
+  time: z.string(),
+  route: z.string(),
+  version: z.string().nullable(),
+  inputs: z.unknown(),
+  outputs: z.unknown(),
+  latencyMs: z.number(),
+  status: z.number(),
+  error: z.string().nullable(),
+});
+export type InferenceRecordRow = z.infer<typeof inferenceRecordRow>;
 const ok = z.object({ ok: z.literal(true) });
 
 export const deployMethods = {
@@ -129,14 +156,25 @@ export const deployMethods = {
     'Deploy (or redeploy without downtime) as a job: build if needed, start beside the old one, wait until ready, switch, stop the old.',
     deployInput,
     z.object({ jobId: z.string(), name: z.string() }),
-    'member',
+    'admin',
   ),
   list: method('Deployments, reconciled with the Docker engine (a container removed outside the app shows as gone).', z.object({}).strict().default({}), z.array(deployment), 'viewer'),
   get: method('One deployment.', byName, deployment, 'viewer'),
   logs: method('Last lines of the serving container’s log.', z.object({ name: deploymentName, lines: z.number().int().min(1).max(10_000).default(200) }).strict(), z.array(z.string()), 'viewer'),
   stats: method('CPU and memory (container stats), request rate and latency (the runtime’s /metrics).', byName, deploymentStats, 'viewer'),
-  control: method('Stop, start or restart a deployment (the proxy and the serving container).', z.object({ name: deploymentName, action: z.enum(['stop', 'start', 'restart']) }).strict(), ok, 'member'),
-  remove: method('Remove a deployment: its containers go; images stay for a fast redeploy.', byName, ok, 'member'),
+  control: method(
+    'Stop, start or restart a deployment (restart = a zero-downtime rollout of the same version when it runs).',
+    z.object({ name: deploymentName, action: z.enum(['stop', 'start', 'restart']) }).strict(),
+    ok,
+    'admin',
+  ),
+  remove: method('Remove a deployment: its containers go; images and pulled records stay.', byName, ok, 'admin'),
+  records: method(
+    'Inference records pulled from a deployment (its runtime’s records ring, pulled every ~2 s while the engine runs and on this call).',
+    z.object({ name: deploymentName, after: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0), limit: z.number().int().min(1).max(5000).default(100) }).strict(),
+    z.object({ records: z.array(inferenceRecordRow), next: z.number() }),
+    'viewer',
+  ),
   example: method(
     'An example request for a model version built from its signature and a row of its training data (the "Try it" panel).',
     z.object({ model: modelName, version: versionNo }).strict(),

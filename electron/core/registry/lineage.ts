@@ -18,6 +18,30 @@ function allVersions(ctx: EngineContext, registry: RegistryService, name: string
   return nums.map((v) => registry.getModelVersion(name, v));
 }
 
+/**
+ * What features built on the registry add to a version's lineage (deploy: its images and deployments). They register
+ * here per registry instance, so the registry never imports them (no cycle). An extra that fails is left out.
+ */
+export type LineageExtra = (l: ModelLineage) => Promise<Partial<Pick<ModelLineage, 'image' | 'deployments'>>>;
+const extras = new WeakMap<RegistryService, Set<LineageExtra>>();
+
+/** Adds `fn` to the lineage of `registry`'s versions; returns the function that removes it. */
+export function addLineageExtra(registry: RegistryService, fn: LineageExtra): () => void {
+  let set = extras.get(registry);
+  if (!set) extras.set(registry, (set = new Set()));
+  set.add(fn);
+  return () => void set.delete(fn);
+}
+
+async function withExtras(registry: RegistryService, l: ModelLineage): Promise<ModelLineage> {
+  for (const fn of extras.get(registry) ?? []) {
+    const more: Awaited<ReturnType<LineageExtra>> = await fn(l).catch(() => ({}));
+    if (more.image?.length) l.image = [...(l.image ?? []), ...more.image];
+    if (more.deployments?.length) l.deployments = [...(l.deployments ?? []), ...more.deployments];
+  }
+  return l;
+}
+
 /** The lineage of one model version: run → git commit → dataset versions → model version → image → deployments. */
 export async function modelLineage(registry: RegistryService, tracking: Tracking, data: DataService, name: string, version: string): Promise<ModelLineage> {
   const mv = registry.getModelVersion(name, version);
@@ -58,7 +82,7 @@ export function modelsHandlers(ctx: EngineContext, registry: RegistryService, tr
     'models.list': ({ filter, maxResults }) => registry.searchRegisteredModels({ filter: filter || undefined, max_results: maxResults }).registered_models,
     'models.get': ({ name }) => registry.getRegisteredModel(name),
     'models.versions': ({ name }) => allVersions(ctx, registry, name),
-    'models.lineage': ({ name, version }) => modelLineage(registry, tracking, data, name, version),
+    'models.lineage': async ({ name, version }) => withExtras(registry, await modelLineage(registry, tracking, data, name, version)),
     'models.register': ({ name, runId, path, description }) => {
       const rel = path.replace(/^\/+|\/+$/g, '');
       const files = tracking.listRunArtifacts(runId, rel).files;

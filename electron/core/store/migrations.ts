@@ -236,4 +236,57 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'deployments (desired config) and the inference records pulled from them',
+    sql: `
+      -- What the user asked for; the engine's containers (labelled mldesk.deployment=<name>) are what runs.
+      -- deploy.list reconciles the two and never trusts a status stored here.
+      CREATE TABLE deployments (
+        name              TEXT PRIMARY KEY,
+        target            TEXT NOT NULL DEFAULT 'local',
+        model             TEXT NOT NULL,
+        version           TEXT NOT NULL,
+        run_id            TEXT,
+        runtime           TEXT NOT NULL,             -- JSON: {"kind":"onnx"} | {"kind":"dockerfile",...}
+        port              INTEGER NOT NULL,          -- the stable port (the proxy's)
+        cpus              REAL,
+        memory_mb         INTEGER,
+        env               TEXT NOT NULL DEFAULT '{}', -- JSON object
+        ready_timeout_sec INTEGER NOT NULL DEFAULT 60,
+        image_ref         TEXT NOT NULL DEFAULT '',
+        image_digest      TEXT NOT NULL DEFAULT '',
+        desired           TEXT NOT NULL DEFAULT 'running' CHECK (desired IN ('running', 'stopped')),
+        server_container  TEXT,                      -- the serving container the proxy points at
+        server_port       INTEGER,
+        proxy_container   TEXT,
+        proxy_token       TEXT NOT NULL,             -- bearer token of the proxy's admin route
+        created_at        INTEGER NOT NULL,
+        updated_at        INTEGER NOT NULL,
+        last_rollout      TEXT,                      -- JSON RolloutReport
+        records_cursor    TEXT                       -- JSON {container, after}: where the pull loop stopped
+      );
+      CREATE INDEX deployments_by_model ON deployments (model, version);
+      -- Inference records pulled from each deployment's runtime ring (GET /mldesk/records?after=).
+      -- seq counts per deployment across containers; source_seq is the runtime's own.
+      CREATE TABLE inference_records (
+        deployment TEXT NOT NULL,
+        seq        INTEGER NOT NULL,
+        id         TEXT NOT NULL,
+        time       TEXT NOT NULL,
+        route      TEXT NOT NULL,
+        model      TEXT,
+        version    TEXT,
+        inputs     TEXT,
+        outputs    TEXT,
+        latency_ms REAL NOT NULL,
+        status     INTEGER NOT NULL,
+        error      TEXT,
+        container  TEXT,
+        source_seq INTEGER,
+        PRIMARY KEY (deployment, seq)
+      ) WITHOUT ROWID;
+      CREATE INDEX inference_records_by_time ON inference_records (deployment, time);
+    `,
+  },
 ];

@@ -1,0 +1,124 @@
+import { recordsResponse } from '../../../shared/runtime';
+import type { InferenceRecordRow } from '../../../shared/contract';
+import type { EngineContext } from '../context';
+import type { DeploymentsTable } from './table';
+import { loopback } from './loopback';
+
+const PAGE = 1000;
+const MAX_PAGES = 20;
+
+interface RecordRaw {
+  seq: number;
+  id: string;
+  time: string;
+  route: string;
+  version: string | null;
+  inputs: string | null;
+  outputs: string | null;
+  latency_ms: number;
+  status: number;
+  error: string | null;
+}
+
+function json(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Pulls each deployment's inference records (the runtime's ring, GET /mldesk/records?after=) into
+ * `inference_records`. The runtime's seq restarts with each new container, so the store numbers records per
+ * deployment itself and remembers, per deployment, which container and runtime seq it has read up to.
+ */
+export class RecordsPuller {
+  private readonly chains = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly table: DeploymentsTable,
+  ) {}
+
+  /** Runs pulls of one deployment one after another (the loop, a rollout's last pull of the old container, a read). */
+  private serial<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.chains.get(name) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const settled = next.catch(() => undefined);
+    this.chains.set(name, settled);
+    void settled.then(() => {
+      if (this.chains.get(name) === settled) this.chains.delete(name);
+    });
+    return next;
+  }
+
+  /** Pulls what a deployment's current serving container recorded since last time; returns how many records came. */
+  pull(name: string): Promise<number> {
+    return this.serial(name, async () => {
+      const row = this.table.get(name);
+      if (!row || !row.serverContainer || !row.serverPort || row.desired !== 'running') return 0;
+      return this.pullFrom(name, row.serverContainer, row.serverPort, row.version);
+    });
+  }
+
+  /** Pulls from one container (a rollout calls this for the old one before stopping it). */
+  pullContainer(name: string, container: string, port: number, version: string): Promise<number> {
+    return this.serial(name, () => this.pullFrom(name, container, port, version));
+  }
+
+  private async pullFrom(name: string, container: string, port: number, version: string): Promise<number> {
+    const db = this.ctx.store.db;
+    let total = 0;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const row = this.table.get(name);
+      if (!row) return total;
+      const after = row.recordsCursor?.container === container ? row.recordsCursor.after : 0;
+      let parsed;
+      try {
+        const a = await loopback(port, `/mldesk/records?after=${after}&limit=${PAGE}`, { timeoutMs: 3000 });
+        if (a.status !== 200) return total;
+        parsed = recordsResponse.safeParse(JSON.parse(a.body.toString('utf8')));
+      } catch {
+        return total; // not answering now (stopped, restarting): next tick
+      }
+      if (!parsed.success) return total;
+      const { records, next } = parsed.data;
+      if (!db.open) return total;
+      const insert = db.prepare(
+        `INSERT OR IGNORE INTO inference_records (deployment, seq, id, time, route, model, version, inputs, outputs, latency_ms, status, error, container, source_seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      db.transaction(() => {
+        let seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) FROM inference_records WHERE deployment = ?').pluck().get(name) as number) ?? 0;
+        for (const r of records) {
+          insert.run(name, ++seq, r.id, r.time, r.route, row.model, version, JSON.stringify(r.inputs ?? null), JSON.stringify(r.outputs ?? null), r.latency_ms, r.status, r.error ?? null, container, r.seq);
+        }
+        this.table.update(name, { recordsCursor: { container, after: Math.max(after, next) }, updatedAt: row.updatedAt });
+      })();
+      total += records.length;
+      if (records.length < PAGE) break;
+    }
+    return total;
+  }
+
+  read(name: string, after: number, limit: number): { records: InferenceRecordRow[]; next: number } {
+    const rows = this.ctx.store.db
+      .prepare('SELECT seq, id, time, route, version, inputs, outputs, latency_ms, status, error FROM inference_records WHERE deployment = ? AND seq > ? ORDER BY seq LIMIT ?')
+      .all(name, after, limit) as RecordRaw[];
+    const records = rows.map((r) => ({
+      seq: r.seq,
+      id: r.id,
+      time: r.time,
+      route: r.route,
+      version: r.version,
+      inputs: json(r.inputs),
+      outputs: json(r.outputs),
+      latencyMs: r.latency_ms,
+      status: r.status,
+      error: r.error,
+    }));
+    return { records, next: records.at(-1)?.seq ?? after };
+  }
+}

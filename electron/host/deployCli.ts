@@ -1,0 +1,230 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Engine } from '../core/engine';
+import { defaultDataDir, resolveUserPath } from '../core/paths';
+import { DataUsageError } from './dataCli';
+import { MldeskError, type Deployment, type EngineStatus, type JobInfo, type RolloutReport } from '../../shared/contract';
+
+/**
+ * `mldesk deploy`, `mldesk deployments`, `mldesk undeploy`: the local deployment target from a terminal (the same
+ * contract methods as the Deployments page). Exit 0 when done, 1 with the reason when not (Docker unavailable: at
+ * once, with how to fix it), 2 for usage errors.
+ */
+
+interface CliCommand {
+  name: string;
+  synopsis: string;
+  summary: string;
+  details?: string;
+  run(args: string[]): Promise<number>;
+}
+
+const dataDirOf = (v: { 'data-dir'?: string }) => (v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir());
+
+async function call<T>(engine: Engine, name: string, input: unknown): Promise<T> {
+  const r = await engine.call(name, input);
+  if (!r.ok) throw MldeskError.from(r.error);
+  return r.value as T;
+}
+
+function parse<const O extends NonNullable<ParseArgsConfig['options']>>(cmd: string, args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new DataUsageError(`mldesk ${cmd}: ${(e as Error).message}`);
+  }
+}
+
+/** Docker unavailable → the message and the fix on stderr; false. */
+async function engineReady(engine: Engine): Promise<boolean> {
+  const st = await call<EngineStatus>(engine, 'containers.engine', {});
+  if (st.available) return true;
+  console.error(`mldesk: the Docker engine is not available (${st.host}): ${st.problem?.message ?? 'unknown problem'}`);
+  if (st.problem?.hint) console.error(`  how to fix: ${st.problem.hint}`);
+  return false;
+}
+
+/** "512", "512m", "512MiB", "1.5g", "2GB" → MiB. */
+export function parseMemory(s: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?$/i.exec(s.trim());
+  if (!m) return null;
+  const n = Number(m[1]);
+  const unit = (m[2] || 'm').toLowerCase();
+  const mib = unit === 'k' ? n / 1024 : unit === 'm' ? n : unit === 'g' ? n * 1024 : n * 1024 * 1024;
+  return Number.isFinite(mib) && mib >= 1 ? Math.round(mib) : null;
+}
+
+function uptime(d: Deployment): string {
+  if (!d.startedAt) return '—';
+  const s = Math.max(0, Math.round((Date.now() - d.startedAt) / 1000));
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : s < 86_400 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 86_400)}d`;
+}
+
+function printFailure(report: RolloutReport | null, message: string): void {
+  console.error(`mldesk: deploy failed: ${message}`);
+  if (!report) return;
+  if (report.probe) console.error(`  readiness probe: ${report.probe}`);
+  if (report.logTail.length) {
+    console.error('  last log lines of the new container:');
+    for (const l of report.logTail) console.error(`    ${l}`);
+  }
+}
+
+const deploy: CliCommand = {
+  name: 'deploy',
+  synopsis: '<model> (--version N | --alias A) [--port P] [--name D] [--cpus C] [--memory M] [--ready-timeout S] [--data-dir DIR]',
+  summary:
+    'Serve a model version from a local Docker container behind a stable port (127.0.0.1); deploying\n' +
+    'another version to the same name replaces it without downtime. Prints the endpoint once ready.',
+  details: `Options:
+  --version N        the model version
+  --alias A          or the version an alias points at (champion, …)
+  --port P           the stable port (default: a free one; a redeploy keeps its port)
+  --name D           the deployment name (default: the model name)
+  --cpus C           CPU limit in cores, e.g. 0.5
+  --memory M         memory limit: 512m, 1g, … (MiB without a unit)
+  --ready-timeout S  seconds the new version may take to become ready (default 60)
+  --data-dir DIR     data dir (default: MLDESK_DATA_DIR, else ~/.mldesk)
+  -h, --help         show this help`,
+  async run(args) {
+    const { values: v, positionals: pos } = parse('deploy', args, {
+      version: { type: 'string' },
+      alias: { type: 'string' },
+      port: { type: 'string' },
+      name: { type: 'string' },
+      cpus: { type: 'string' },
+      memory: { type: 'string' },
+      'ready-timeout': { type: 'string' },
+      'data-dir': { type: 'string' },
+    });
+    if (pos.length !== 1) throw new DataUsageError('mldesk deploy: expected <model>');
+    if ((v.version === undefined) === (v.alias === undefined)) throw new DataUsageError('mldesk deploy: give exactly one of --version N or --alias A');
+    if (v.version !== undefined && !/^\d{1,18}$/.test(v.version)) throw new DataUsageError(`mldesk deploy: --version must be a number (got "${v.version}")`);
+    const num = (flag: string, s: string | undefined, ok: (n: number) => boolean) => {
+      if (s === undefined) return undefined;
+      const n = Number(s);
+      if (s.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new DataUsageError(`mldesk deploy: invalid ${flag} "${s}"`);
+      return n;
+    };
+    const port = num('--port', v.port, (n) => Number.isInteger(n) && n >= 1024 && n <= 65535);
+    const cpus = num('--cpus', v.cpus, (n) => n >= 0.05 && n <= 256);
+    const readyTimeoutSec = num('--ready-timeout', v['ready-timeout'], (n) => Number.isInteger(n) && n >= 1 && n <= 3600);
+    let memoryMb: number | undefined;
+    if (v.memory !== undefined) {
+      const m = parseMemory(v.memory);
+      if (m === null || m < 32) throw new DataUsageError(`mldesk deploy: --memory must be a size of at least 32m, like 512m or 1g (got "${v.memory}")`);
+      memoryMb = m;
+    }
+    const engine = new Engine({ dataDir: dataDirOf(v), host: 'web' });
+    const jobLines = new Map<string, string[]>();
+    let watching: string | null = null;
+    const unsubscribe = engine.events.subscribe('jobs.progress', (p: JobInfo & { lines: string[] }) => {
+      if (p.kind !== 'deploy') return;
+      if (watching === p.id) for (const l of p.lines) console.error(`  ${l}`);
+      else if (watching === null) jobLines.set(p.id, [...(jobLines.get(p.id) ?? []), ...p.lines]);
+    });
+    try {
+      if (!(await engineReady(engine))) return 1;
+      const input = {
+        model: pos[0],
+        ...(v.version !== undefined ? { version: v.version } : { alias: v.alias }),
+        ...(v.name !== undefined ? { name: v.name } : {}),
+        ...(port !== undefined ? { port } : {}),
+        ...(cpus !== undefined ? { cpus } : {}),
+        ...(memoryMb !== undefined ? { memoryMb } : {}),
+        ...(readyTimeoutSec !== undefined ? { readyTimeoutSec } : {}),
+      };
+      const started = Date.now();
+      const { jobId, name } = await call<{ jobId: string; name: string }>(engine, 'deploy.apply', input);
+      watching = jobId;
+      for (const l of jobLines.get(jobId) ?? []) console.error(`  ${l}`);
+      try {
+        await engine.jobs.wait(jobId);
+      } catch (e) {
+        const err = e instanceof MldeskError ? e : new MldeskError('INTERNAL', (e as Error).message);
+        printFailure((err.details as RolloutReport | undefined) ?? null, err.message);
+        return 1;
+      }
+      const d = await call<Deployment>(engine, 'deploy.get', { name });
+      if (d.status !== 'running') {
+        console.error(`mldesk: deployment '${name}' is ${d.status}${d.reason ? `: ${d.reason}` : ''}`);
+        return 1;
+      }
+      console.log(`Deployed ${d.model} v${d.version} as '${d.name}' in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      console.log(`  endpoint  ${d.url}`);
+      console.log(`  OIP v2    POST ${d.url}/v2/models/${encodeURIComponent(d.model)}/infer`);
+      console.log(`  MLflow    POST ${d.url}/invocations`);
+      return 0;
+    } catch (e) {
+      if (e instanceof MldeskError && e.code !== 'INVALID_INPUT') {
+        console.error(`mldesk: ${e.message}`);
+        return 1;
+      }
+      throw e;
+    } finally {
+      unsubscribe();
+      await engine.close();
+    }
+  },
+};
+
+const deployments: CliCommand = {
+  name: 'deployments',
+  synopsis: '[--json] [--data-dir DIR]',
+  summary: 'Deployments with their status as the Docker engine reports it now (exit 1 when the engine is unreachable).',
+  details: 'Options:\n  --json          print JSON\n  --data-dir DIR  data dir (default: MLDESK_DATA_DIR, else ~/.mldesk)\n  -h, --help      show this help',
+  async run(args) {
+    const { values: v, positionals: pos } = parse('deployments', args, { json: { type: 'boolean' }, 'data-dir': { type: 'string' } });
+    if (pos.length) throw new DataUsageError('mldesk deployments: expected no arguments');
+    const engine = new Engine({ dataDir: dataDirOf(v), host: 'web' });
+    try {
+      const list = await call<Deployment[]>(engine, 'deploy.list', {});
+      const unknown = list.some((d) => d.status === 'unknown');
+      if (v.json) console.log(JSON.stringify(list, null, 2));
+      else if (list.length === 0) console.log('No deployments yet: mldesk deploy <model> --version N');
+      else {
+        const rows = [['NAME', 'STATUS', 'MODEL', 'VERSION', 'ENDPOINT', 'UPTIME', 'REASON'], ...list.map((d) => [d.name, d.status, d.model, `v${d.version}`, d.url, uptime(d), d.reason ?? ''])];
+        const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+        for (const r of rows) console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+      }
+      if (list.length === 0 || unknown) {
+        if (!(await engineReady(engine))) return 1;
+      }
+      return 0;
+    } finally {
+      await engine.close();
+    }
+  },
+};
+
+const undeploy: CliCommand = {
+  name: 'undeploy',
+  synopsis: '<name> [--data-dir DIR]',
+  summary: 'Remove a deployment: its containers stop and go (images and pulled records stay).',
+  details: 'Options:\n  --data-dir DIR  data dir (default: MLDESK_DATA_DIR, else ~/.mldesk)\n  -h, --help      show this help',
+  async run(args) {
+    const { values: v, positionals: pos } = parse('undeploy', args, { 'data-dir': { type: 'string' } });
+    if (pos.length !== 1) throw new DataUsageError('mldesk undeploy: expected <name>');
+    const engine = new Engine({ dataDir: dataDirOf(v), host: 'web' });
+    try {
+      const known = await engine.call('deploy.get', { name: pos[0] });
+      if (!known.ok) {
+        console.error(`mldesk: ${known.error.message}`);
+        return known.error.code === 'INVALID_INPUT' ? 2 : 1;
+      }
+      if (!(await engineReady(engine))) return 1;
+      await call(engine, 'deploy.remove', { name: pos[0] });
+      console.log(`Removed deployment '${pos[0]}' (its containers are gone; images and records stay).`);
+      return 0;
+    } catch (e) {
+      if (e instanceof MldeskError) {
+        console.error(`mldesk: ${e.message}`);
+        return 1;
+      }
+      throw e;
+    } finally {
+      await engine.close();
+    }
+  },
+};
+
+export const DEPLOY_COMMANDS: readonly CliCommand[] = [deploy, deployments, undeploy];
