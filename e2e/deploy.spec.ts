@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import Docker from 'dockerode';
 import type { Deployment, EngineStatus } from '../shared/contract';
 import { useDemoServer } from './server';
 
@@ -20,6 +21,10 @@ async function rpc<T>(name: string, input: unknown = {}): Promise<T> {
 test.afterEach(async () => {
   const list = await rpc<Deployment[]>('deploy.list').catch(() => [] as Deployment[]);
   for (const d of list.filter((x) => x.model === MODEL)) await rpc('deploy.remove', { name: d.name }).catch(() => undefined);
+  // Removing a deployment keeps its image (fast redeploys); a test leaves only the cached base and runtime images.
+  const docker = new Docker();
+  const images = await docker.listImages({ filters: JSON.stringify({ label: [`mldesk.model=${MODEL}`] }) }).catch(() => []);
+  for (const i of images) await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
 });
 
 test('register a run’s model → deploy it with the wizard → Try it predicts → lineage reaches the dataset version → undeploy', async ({ page }) => {
