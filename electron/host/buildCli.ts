@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { Engine } from '../core/engine';
 import { defaultDataDir, resolveUserPath } from '../core/paths';
 import { DataUsageError } from './dataCli';
-import { MldeskError, type EngineStatus, type JobInfo, type ModelImage } from '../../shared/contract';
+import { call } from './engineCall';
+import { MldeskError, type JobInfo, type ModelImage } from '../../shared/contract';
 
 /**
  * `mldesk build <model> (--version N | --alias A)`: builds a model version's image only (no container) through the
@@ -70,12 +71,6 @@ class Progress {
   }
 }
 
-async function call<T>(engine: Engine, name: string, input: unknown): Promise<T> {
-  const r = await engine.call(name, input);
-  if (!r.ok) throw MldeskError.from(r.error);
-  return r.value as T;
-}
-
 async function buildCommand(args: string[]): Promise<number> {
   let parsed;
   try {
@@ -91,7 +86,7 @@ async function buildCommand(args: string[]): Promise<number> {
   const engine = new Engine({ dataDir: v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir(), host: 'web' });
   const progress = new Progress();
   try {
-    const st = await call<EngineStatus>(engine, 'containers.engine', {});
+    const st = await call(engine, 'containers.engine', {});
     if (!st.available) {
       console.error(`mldesk: the Docker engine is not available (${st.host}): ${st.problem?.message ?? 'unknown problem'}`);
       if (st.problem?.hint) console.error(`  How to fix: ${st.problem.hint}`);
@@ -112,7 +107,7 @@ async function buildCommand(args: string[]): Promise<number> {
     const started = Date.now();
     let image: ModelImage;
     try {
-      jobId = (await call<{ jobId: string }>(engine, 'containers.build', input)).jobId;
+      jobId = (await call(engine, 'containers.build', input)).jobId;
       for (const p of early.splice(0)) if (p.id === jobId) progress.update(p);
       image = await engine.jobs.wait<ModelImage>(jobId);
     } finally {

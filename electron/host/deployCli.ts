@@ -2,7 +2,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Engine } from '../core/engine';
 import { defaultDataDir, resolveUserPath } from '../core/paths';
 import { DataUsageError } from './dataCli';
-import { MldeskError, type Deployment, type EngineStatus, type JobInfo, type RolloutReport } from '../../shared/contract';
+import { call } from './engineCall';
+import { MldeskError, type Deployment, type JobInfo, type RolloutReport } from '../../shared/contract';
 
 /**
  * `mldesk deploy`, `mldesk deployments`, `mldesk undeploy`: the local deployment target from a terminal (the same
@@ -20,12 +21,6 @@ interface CliCommand {
 
 const dataDirOf = (v: { 'data-dir'?: string }) => (v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir());
 
-async function call<T>(engine: Engine, name: string, input: unknown): Promise<T> {
-  const r = await engine.call(name, input);
-  if (!r.ok) throw MldeskError.from(r.error);
-  return r.value as T;
-}
-
 function parse<const O extends NonNullable<ParseArgsConfig['options']>>(cmd: string, args: string[], options: O) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
@@ -36,7 +31,7 @@ function parse<const O extends NonNullable<ParseArgsConfig['options']>>(cmd: str
 
 /** Docker unavailable → the message and the fix on stderr; false. */
 async function engineReady(engine: Engine): Promise<boolean> {
-  const st = await call<EngineStatus>(engine, 'containers.engine', {});
+  const st = await call(engine, 'containers.engine', {});
   if (st.available) return true;
   console.error(`mldesk: the Docker engine is not available (${st.host}): ${st.problem?.message ?? 'unknown problem'}`);
   if (st.problem?.hint) console.error(`  how to fix: ${st.problem.hint}`);
@@ -134,7 +129,7 @@ const deploy: CliCommand = {
         ...(readyTimeoutSec !== undefined ? { readyTimeoutSec } : {}),
       };
       const started = Date.now();
-      const { jobId, name } = await call<{ jobId: string; name: string }>(engine, 'deploy.apply', input);
+      const { jobId, name } = await call(engine, 'deploy.apply', input);
       watching = jobId;
       for (const l of jobLines.get(jobId) ?? []) console.error(`  ${l}`);
       try {
@@ -144,7 +139,7 @@ const deploy: CliCommand = {
         printFailure((err.details as RolloutReport | undefined) ?? null, err.message);
         return 1;
       }
-      const d = await call<Deployment>(engine, 'deploy.get', { name });
+      const d = await call(engine, 'deploy.get', { name });
       if (d.status !== 'running') {
         console.error(`mldesk: deployment '${name}' is ${d.status}${d.reason ? `: ${d.reason}` : ''}`);
         return 1;
@@ -177,7 +172,7 @@ const deployments: CliCommand = {
     if (pos.length) throw new DataUsageError('mldesk deployments: expected no arguments');
     const engine = new Engine({ dataDir: dataDirOf(v), host: 'web' });
     try {
-      const list = await call<Deployment[]>(engine, 'deploy.list', {});
+      const list = await call(engine, 'deploy.list', {});
       const unknown = list.some((d) => d.status === 'unknown');
       if (v.json) console.log(JSON.stringify(list, null, 2));
       else if (list.length === 0) console.log('No deployments yet: mldesk deploy <model> --version N');

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { Engine } from '../core/engine';
 import { defaultDataDir, resolveUserPath } from '../core/paths';
 import { DataUsageError } from './dataCli';
-import { MldeskError, type ModelLineage, type RegisteredModel } from '../../shared/contract';
+import { call } from './engineCall';
+import type { ModelLineage } from '../../shared/contract';
 
 /** `mldesk models …`: the model registry (the same contract methods as the Models page). */
 export const MODELS_SUBCOMMANDS: readonly { name: string; synopsis: string; summary: string }[] = [
@@ -15,12 +16,6 @@ export const MODELS_SUBCOMMANDS: readonly { name: string; synopsis: string; summ
 ];
 
 export const MODELS_USAGE = MODELS_SUBCOMMANDS.map(({ name, synopsis, summary }) => `  mldesk models ${name} ${synopsis}\n      ${summary}`).join('\n');
-
-async function call<T>(engine: Engine, name: string, input: unknown): Promise<T> {
-  const r = await engine.call(name, input);
-  if (!r.ok) throw MldeskError.from(r.error);
-  return r.value as T;
-}
 
 function printLineage(l: ModelLineage): void {
   console.log(`model     ${l.model.name} v${l.model.version} (${l.model.stage}${l.model.aliases.length ? `, @${l.model.aliases.join(' @')}` : ''})`);
@@ -55,11 +50,11 @@ export async function modelsCommand(args: string[]): Promise<number> {
   const engine = new Engine({ dataDir: v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir(), host: 'web' });
   try {
     if (sub === 'lineage') {
-      const l = await call<ModelLineage>(engine, 'models.lineage', { name: pos[0], version: v.version });
+      const l = await call(engine, 'models.lineage', { name: pos[0], version: v.version });
       if (v.json) console.log(JSON.stringify(l, null, 2));
       else printLineage(l);
     } else {
-      const models = await call<RegisteredModel[]>(engine, 'models.list', { filter: v.filter ?? '' });
+      const models = await call(engine, 'models.list', { filter: v.filter ?? '' });
       if (v.json) console.log(JSON.stringify(models, null, 2));
       else if (models.length === 0) console.log('No registered models yet: register one from a run (Models page, or mlflow.register_model).');
       else

@@ -18,6 +18,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { GracefulDrain } from './drain';
 
 const env = process.env;
 const PORT = Number(env.MLDESK_PROXY_PORT ?? env.PORT ?? NaN);
@@ -48,7 +49,7 @@ const upstreams = new Set<Upstream>();
 let current: Upstream | null = null;
 let switchedAt: number | null = null;
 let requests = 0;
-let draining = false;
+const drain = new GracefulDrain(() => inflightTotal, Number(env.MLDESK_DRAIN_TIMEOUT_MS ?? 10_000));
 let inflightTotal = 0;
 
 function makeUpstream(host: string, port: number): Upstream {
@@ -92,7 +93,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(draining ? { connection: 'close' } : {}) });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(drain.draining ? { connection: 'close' } : {}) });
   res.end(text);
 }
 
@@ -209,7 +210,7 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse): void {
     inflightTotal--;
     up.inflight--;
     if (up.retired && up.inflight === 0) retire(up);
-    maybeExit();
+    drain.settled();
   };
   res.on('close', done);
 
@@ -294,23 +295,7 @@ server.on('clientError', (_e, socket) => {
   else socket.destroy();
 });
 
-let closed = false;
-function maybeExit(): void {
-  if (!draining || !closed || inflightTotal > 0) return;
-  process.exit(0);
-}
-function drain(): void {
-  if (draining) return;
-  draining = true;
-  server.close(() => {
-    closed = true;
-    maybeExit();
-  });
-  server.closeIdleConnections();
-  setTimeout(() => process.exit(1), Number(env.MLDESK_DRAIN_TIMEOUT_MS ?? 10_000)).unref();
-}
-process.on('SIGTERM', drain);
-process.on('SIGINT', drain);
+drain.install(server);
 
 // The upstream remembered by this container (a restart keeps its file system) wins over the one it was created with.
 let initial = parseAddress(env.MLDESK_PROXY_UPSTREAM);

@@ -10,6 +10,7 @@ import { inferRequest, invocationsRequest, type InferInputTensor, type InferOutp
 import { RecordRing } from './ring';
 import { infer, loadModel, RequestError, shapeOf, unflatten, type LoadedModel } from './model';
 import { Metrics } from './metrics';
+import { GracefulDrain } from './drain';
 
 declare const __MLDESK_VERSION__: string;
 const VERSION = typeof __MLDESK_VERSION__ === 'string' ? __MLDESK_VERSION__ : '0.0.0';
@@ -40,13 +41,20 @@ const ring = new RecordRing({
 });
 const metrics = new Metrics();
 let model: LoadedModel | null = null;
-let draining = false;
+const drain = new GracefulDrain(
+  () => metrics.inflight,
+  num(process.env.MLDESK_DRAIN_TIMEOUT_MS, 30_000),
+  (clean) => {
+    ring.close();
+    if (clean) process.stdout.write('mldesk-runtime: drained, exiting\n');
+  },
+);
 
 function send(res: http.ServerResponse, status: number, body: unknown, type = 'application/json'): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   // A 413 keeps the connection: the rest of that body is read and discarded (never buffered), so the
   // client can finish sending and read the answer instead of hitting EPIPE.
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text), ...(draining ? { connection: 'close' } : {}) });
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text), ...(drain.draining ? { connection: 'close' } : {}) });
   res.end(text);
 }
 
@@ -166,7 +174,7 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, url: U
   const method = req.method ?? 'GET';
   if (method === 'GET' && p === '/v2/health/live') return [p, (send(res, 200, { live: true }), 200)];
   if (method === 'GET' && (p === '/v2/health/ready' || p === '/ping')) {
-    const ok = model !== null && !draining;
+    const ok = model !== null && !drain.draining;
     send(res, ok ? 200 : 503, p === '/ping' ? (ok ? '\n' : 'not ready\n') : { ready: ok }, p === '/ping' ? 'text/plain' : 'application/json');
     return [p, ok ? 200 : 503];
   }
@@ -187,7 +195,7 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, url: U
       send(res, 200, { name: m.name, versions: ['1'], platform: 'onnxruntime_onnx', inputs: m.inputs, outputs: m.outputs });
       return [tmpl, 200];
     }
-    if (method === 'GET' && mm[2] === '/ready') return [tmpl, (send(res, 200, { name: m.name, ready: !draining }), 200)];
+    if (method === 'GET' && mm[2] === '/ready') return [tmpl, (send(res, 200, { name: m.name, ready: !drain.draining }), 200)];
     if (method === 'POST' && mm[2] === '/infer') {
       const started = performance.now();
       let id: string = randomUUID();
@@ -243,34 +251,12 @@ const server = http.createServer((req, res) => {
     })
     .finally(() => {
       metrics.inflight--;
-      maybeExit();
+      drain.settled();
     });
 });
 server.keepAliveTimeout = 5000;
 
-let closed = false;
-function maybeExit(): void {
-  if (!draining || !closed || metrics.inflight > 0) return;
-  ring.close();
-  process.stdout.write('mldesk-runtime: drained, exiting\n');
-  process.exit(0);
-}
-
-function drain(): void {
-  if (draining) return;
-  draining = true;
-  server.close(() => {
-    closed = true;
-    maybeExit();
-  });
-  server.closeIdleConnections();
-  setTimeout(() => {
-    ring.close();
-    process.exit(1);
-  }, num(process.env.MLDESK_DRAIN_TIMEOUT_MS, 30_000)).unref();
-}
-process.on('SIGTERM', drain);
-process.on('SIGINT', drain);
+drain.install(server);
 
 loadModel(modelPath, modelName)
   .then((m) => {

@@ -1,16 +1,9 @@
 import type Dockerode from 'dockerode';
 import type { EngineStatus, ModelImage, RuntimeChoice } from '../../../shared/contract';
 import type { JobReporter } from '../jobs';
+import type { ResolvedModel } from '../containers';
 
-/** A model version as the containers feature resolves it (the registry's artifacts on this machine). */
-export interface ResolvedModel {
-  name: string;
-  version: string;
-  runId: string | null;
-  onnxFile: string | null;
-  modelDir: string;
-  modelDigest: string | null;
-}
+export type { ResolvedModel };
 
 /** What deploy uses of the containers feature (its public face, electron/core/containers). */
 export interface ContainersApi {
