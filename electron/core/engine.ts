@@ -21,6 +21,7 @@ import { callerIs, currentPrincipal } from './principal';
 import { Jobs, jobsHandlers } from './jobs';
 import { createContainers, type Containers } from './containers';
 import { createDeploy, type DeployService } from './deploy';
+import { createMonitor, type MonitorService } from './monitor';
 
 export type { Handlers } from '../../shared/contract';
 
@@ -45,6 +46,7 @@ export class Engine {
   readonly jobs: Jobs;
   readonly containers: Containers;
   readonly deploy: DeployService;
+  readonly monitor: MonitorService;
   readonly handlers: Handlers;
   private readonly disposers: Array<() => Promise<void> | void> = [];
 
@@ -81,6 +83,9 @@ export class Engine {
     const deploy = createDeploy(this.ctx, { registry: this.registry, tracking: this.tracking, data: this.data, jobs: this.jobs, containers: this.containers });
     this.deploy = deploy.service;
     if (deploy.dispose) this.disposers.push(deploy.dispose);
+    const monitor = createMonitor(this.ctx, { registry: this.registry, tracking: this.tracking, data: this.data, jobs: this.jobs, deploy: this.deploy });
+    this.monitor = monitor.service;
+    if (monitor.dispose) this.disposers.unshift(monitor.dispose);
     const ctx = this.ctx;
     this.handlers = {
       'app.info': () => ({
@@ -117,6 +122,7 @@ export class Engine {
       ...jobsHandlers(this.jobs),
       ...containers.handlers,
       ...deploy.handlers,
+      ...monitor.handlers,
     };
   }
 

@@ -11,6 +11,7 @@ import { modelsMethods } from './models';
 import { jobsMethods, jobsTopics } from './jobs';
 import { containersMethods } from './containers';
 import { deployMethods, deployTopics } from './deploy';
+import { monitorMethods, monitorTopics } from './monitor';
 import type { MethodDef, TopicDef } from './define';
 
 /** The single source of truth: every method both hosts expose, grouped by feature. */
@@ -27,6 +28,7 @@ export const contract = {
   jobs: jobsMethods,
   containers: containersMethods,
   deploy: deployMethods,
+  monitor: monitorMethods,
 } as const;
 
 export const topics = {
@@ -37,6 +39,7 @@ export const topics = {
   ...viewsTopics,
   ...jobsTopics,
   ...deployTopics,
+  ...monitorTopics,
 } as const;
 
 export type Contract = typeof contract;
@@ -102,6 +105,7 @@ export * from './models';
 export * from './jobs';
 export * from './containers';
 export * from './deploy';
+export * from './monitor';
 export * from './roles';
 export { HTTP_RPC_PREFIX, HTTP_EVENTS_PATH } from './bridge';
 
