@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import Docker from 'dockerode';
 import type { Deployment, EngineStatus } from '../shared/contract';
+import { followLineageDataset, openRun, registerRunModel } from './pages';
 import { useDemoServer } from './server';
 
 // The real thing: `mldesk demo` data, the real Docker engine (an image build, a container, the runtime answering).
@@ -43,17 +44,8 @@ test('register a run’s model → deploy it with the wizard → Try it predicts
   await expect(page).toHaveURL(/#\/settings/);
 
   // Register from a run: run detail → Artifacts → Register model (its model/ folder, holding model.onnx).
-  await page.goto(`${base}/#/runs`);
-  await page.locator('[data-testid="experiment-item"][data-experiment-name="credit-risk"]').click();
-  await page.locator('[data-testid="run-row"][data-run-name="logreg-lr0.1"]').click();
-  await expect(page.getByTestId('run-detail')).toBeVisible();
-  await page.getByTestId('run-tab-artifacts').click();
-  await page.getByTestId('register-model').click();
-  const register = page.getByTestId('dialog-register-model');
-  await expect(page.getByTestId('register-model-path')).toHaveValue('model');
-  await page.getByTestId('register-model-name').fill(MODEL);
-  await register.getByRole('button', { name: 'Register' }).click();
-  await expect(register).toBeHidden();
+  await openRun(page, base, 'credit-risk', 'logreg-lr0.1');
+  await registerRunModel(page, MODEL);
   await expect(page).toHaveURL(/#\/models\?/);
   const panel = page.locator('[data-testid="model-version-panel"][data-version="1"]');
   await expect(panel).toBeVisible();
@@ -113,13 +105,7 @@ test('register a run’s model → deploy it with the wizard → Try it predicts
   const lineage = panel.getByTestId('model-lineage');
   await expect(lineage.locator(`[data-testid="lineage-deployment-link"][data-name="${DEPLOYMENT}"]`)).toBeVisible();
   await expect(lineage.getByTestId('lineage-image-link').first()).toBeVisible();
-  const dataset = lineage.getByTestId('lineage-dataset-link').first();
-  const commit = await dataset.getAttribute('data-commit');
-  expect(commit).toMatch(/^[0-9a-f]{7,40}$/);
-  await dataset.click();
-  await expect(page).toHaveURL(/#\/data\?/);
-  await expect(page.locator(`[data-testid="version-row"][data-commit="${commit}"]`)).toHaveAttribute('data-highlighted', 'true');
-  await page.goBack();
+  await followLineageDataset(page, lineage);
 
   // The deployment hop opens it on the Deployments page: running, with stats and a log tail.
   await page.getByTestId('model-lineage').locator(`[data-testid="lineage-deployment-link"][data-name="${DEPLOYMENT}"]`).click();

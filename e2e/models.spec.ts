@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { followLineageDataset, openRun, registerRunModel } from './pages';
 import { startServe, useDemoServer } from './server';
 
 // Six real demo trainings (each logs its ONNX model folder and its train.csv input) in the data dir the server
@@ -26,17 +27,8 @@ test('register a demo run’s model, give it the champion alias, and follow its 
   await expect(page.locator('[data-testid="model-alias"][data-alias="challenger"]')).toContainText('v2');
 
   // Run detail → Artifacts → Register model (the run's model/ folder): a third version.
-  await page.goto(`${base}/#/runs`);
-  await page.locator('[data-testid="experiment-item"][data-experiment-name="credit-risk"]').click();
-  await page.locator('[data-testid="run-row"][data-run-name="logreg-lr0.1"]').click();
-  await expect(page.getByTestId('run-detail')).toBeVisible();
-  await page.getByTestId('run-tab-artifacts').click();
-  await page.getByTestId('register-model').click();
-  const dialog = page.getByTestId('dialog-register-model');
-  await expect(page.getByTestId('register-model-path')).toHaveValue('model');
-  await page.getByTestId('register-model-name').fill('credit-risk');
-  await dialog.getByRole('button', { name: 'Register' }).click();
-  await expect(dialog).toBeHidden();
+  await openRun(page, base, 'credit-risk', 'logreg-lr0.1');
+  await registerRunModel(page, 'credit-risk');
 
   // The Models page (Ctrl+5) lists it.
   await page.keyboard.press('Control+5');
@@ -57,15 +49,9 @@ test('register a demo run’s model, give it the champion alias, and follow its 
   await expect(lineage.getByTestId('lineage-commit')).not.toContainText('No git commit');
   await expect(lineage.getByTestId('lineage-image')).toContainText('not built');
   await expect(lineage.getByTestId('lineage-deployments')).toContainText('not deployed');
-  const dataset = lineage.getByTestId('lineage-dataset-link').first();
-  const commit = await dataset.getAttribute('data-commit');
-  expect(commit).toMatch(/^[0-9a-f]{7,40}$/);
-  await dataset.click();
-  await expect(page).toHaveURL(/#\/data\?/);
-  await expect(page.locator(`[data-testid="version-row"][data-commit="${commit}"]`)).toHaveAttribute('data-highlighted', 'true');
+  await followLineageDataset(page, lineage);
 
   // Back: the run hop opens the run.
-  await page.goBack();
   await page.getByTestId('model-lineage').getByTestId('lineage-run-link').click();
   await expect(page.getByTestId('run-detail')).toBeVisible();
 });

@@ -104,3 +104,10 @@ export const DatabaseIcon: Icon = (p) => (
     <path d="M2.75 3.75v8.5c0 1.1 2.35 2 5.25 2s5.25-.9 5.25-2v-8.5M2.75 8c0 1.1 2.35 2 5.25 2s5.25-.9 5.25-2" />
   </Svg>
 );
+
+export const CopyIcon: Icon = (p) => (
+  <Svg {...p}>
+    <rect x="5.25" y="5.25" width="8.5" height="8.5" rx="1.25" />
+    <path d="M10.75 5.25v-2A1.5 1.5 0 0 0 9.25 1.75h-6a1.5 1.5 0 0 0-1.5 1.5v6a1.5 1.5 0 0 0 1.5 1.5h2" />
+  </Svg>
+);

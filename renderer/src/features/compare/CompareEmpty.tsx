@@ -1,5 +1,6 @@
 import { navigate } from '../../app/router';
 import { RunsIcon } from '../../app/icons';
+import { EmptyState } from '../../ui/EmptyState';
 import { CompareIcon } from './icon';
 import { lastComparison } from './target';
 
@@ -7,11 +8,7 @@ import { lastComparison } from './target';
 export function CompareEmpty({ experimentIds }: { experimentIds: string | undefined }) {
   const last = lastComparison();
   return (
-    <div className="empty-state compare-empty" data-testid="compare-empty">
-      <div className="empty-icon" aria-hidden="true">
-        <CompareIcon width={28} height={28} />
-      </div>
-      <h2 className="empty-title">No runs to compare</h2>
+    <EmptyState icon={CompareIcon} title="No runs to compare" testId="compare-empty" className="compare-empty">
       <p className="empty-text">
         Open the <strong>Runs</strong> table, tick the checkboxes of the runs you want side by side (two or more), then press <strong>Compare</strong>.
         Metrics are overlaid one chart per key, with params, a metric summary, parallel coordinates and a scatter plot below.
@@ -30,6 +27,6 @@ export function CompareEmpty({ experimentIds }: { experimentIds: string | undefi
           </button>
         ) : null}
       </div>
-    </div>
+    </EmptyState>
   );
 }

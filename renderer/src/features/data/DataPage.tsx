@@ -3,6 +3,7 @@ import { DatabaseIcon, FolderIcon } from '../../app/icons';
 import { useReadyWhen } from '../../app/ready';
 import { navigate, setQuery, useQueryParam } from '../../app/router';
 import { toast } from '../../app/toasts';
+import { EmptyState } from '../../ui/EmptyState';
 import { Spinner } from '../../ui/Spinner';
 import { useProjects, useProjectsSync } from '../projects';
 import { AddDatasetDialog } from './AddDatasetDialog';
@@ -58,18 +59,14 @@ export default function DataPage() {
     );
   } else if (projects.length === 0) {
     main = (
-      <div className="empty-state" data-testid="data-no-projects">
-        <div className="empty-icon" aria-hidden="true">
-          <FolderIcon width={28} height={28} />
-        </div>
-        <h2 className="empty-title">No projects yet</h2>
+      <EmptyState icon={FolderIcon} title="No projects yet" testId="data-no-projects">
         <p className="empty-text">Datasets live in a project folder. Create or open a project first (or try the demo).</p>
         <div className="button-row center">
           <a className="button button-primary" href="#/projects">
             Go to Projects
           </a>
         </div>
-      </div>
+      </EmptyState>
     );
   } else if (!project) {
     main = null;
@@ -89,13 +86,9 @@ export default function DataPage() {
     main = <DatasetsEmpty projectPath={project.path} onAdd={() => setAdding(true)} />;
   } else if (pathParam && list && !known) {
     main = (
-      <div className="empty-state" data-testid="dataset-not-found">
-        <div className="empty-icon" aria-hidden="true">
-          <DatabaseIcon width={28} height={28} />
-        </div>
-        <h2 className="empty-title">No dataset at {pathParam}</h2>
+      <EmptyState icon={DatabaseIcon} title={`No dataset at ${pathParam}`} testId="dataset-not-found">
         <p className="empty-text muted">It is not a dataset of {project.name} (any more). Pick one on the left.</p>
-      </div>
+      </EmptyState>
     );
   } else if (pathParam && list) {
     const item = list.find((d) => d.path === pathParam);

@@ -1,19 +1,16 @@
 import { DatabaseIcon, PlusIcon } from '../../app/icons';
+import { EmptyState } from '../../ui/EmptyState';
 
 export function DatasetsEmpty({ projectPath, onAdd }: { projectPath: string; onAdd: () => void }) {
   return (
-    <div className="empty-state" data-testid="datasets-empty">
-      <div className="empty-icon" aria-hidden="true">
-        <DatabaseIcon width={28} height={28} />
-      </div>
-      <h2 className="empty-title">No datasets yet</h2>
+    <EmptyState icon={DatabaseIcon} title="No datasets yet" testId="datasets-empty">
       <p className="empty-text">
         A <strong>dataset</strong> is a data file of the project (CSV, Parquet or JSON lines) whose versions mldesk keeps. Adding one copies the file
         into a local content-addressed cache (<code className="mono">.mldesk/cache</code>, outside git) and commits a small pointer file; every later
         add of a changed file is a new version you can profile, diff, validate and check out again.
       </p>
       <div className="code-block ds-empty-code">
-        <pre className="selectable">
+        <pre className="code-box selectable">
           <code>
             cd {projectPath}
             {'\n'}mldesk data add data/train.csv
@@ -27,6 +24,6 @@ export function DatasetsEmpty({ projectPath, onAdd }: { projectPath: string; onA
           Add dataset
         </button>
       </div>
-    </div>
+    </EmptyState>
   );
 }

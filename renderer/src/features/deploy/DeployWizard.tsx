@@ -3,10 +3,11 @@ import { contract, deploymentName, type DeployInput, type DeployPlan, type Deplo
 import { api } from '../../api/client';
 import { buildHash, navigate } from '../../app/router';
 import { asMldeskError } from '../../lib/errors';
+import { CodeBlock, CopyButton } from '../../ui/CopyButton';
 import { Dialog } from '../../ui/Dialog';
 import { JobProgress } from '../../ui/JobProgress';
 import { Spinner } from '../../ui/Spinner';
-import { CodeBlock, CopyButton, EngineProblem } from './bits';
+import { EngineProblem } from './bits';
 import { prettyJson } from './format';
 import { RolloutFailure } from './RolloutFailure';
 import { withTimeout } from './store';
@@ -617,7 +618,7 @@ export function DeployWizard({ prefill = {}, onClose, onDeployed }: { prefill?: 
             <a href={depUrl} target="_blank" rel="noreferrer" className="mono" data-testid="endpoint-url">
               {depUrl}
             </a>
-            <CopyButton text={depUrl} label="Endpoint URL" testId="copy-endpoint" />
+            <CopyButton text={depUrl} label="Endpoint URL" size="xs" testId="copy-endpoint" />
           </div>
         ) : null}
         <TryItPanel name={depName} model={model} version={version} />

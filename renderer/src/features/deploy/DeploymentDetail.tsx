@@ -7,9 +7,10 @@ import { buildHash } from '../../app/router';
 import { toast } from '../../app/toasts';
 import { asMldeskError } from '../../lib/errors';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
+import { CopyButton } from '../../ui/CopyButton';
 import { RelativeTime } from '../../ui/RelativeTime';
 import { Spinner } from '../../ui/Spinner';
-import { CopyButton, StatusBadge } from './bits';
+import { StatusBadge } from './bits';
 import type { WizardPrefill } from './DeployWizard';
 import { formatCpu, formatMemory, formatMs, formatRate, formatUptime, limitsText, shortDigest, uptimeSec } from './format';
 import { RolloutFailure } from './RolloutFailure';
@@ -250,7 +251,7 @@ export function DeploymentDetail({ d, onRedeploy, onRemoved }: { d: Deployment; 
             <Spinner /> Loading the log…
           </p>
         ) : (
-          <pre className="deploy-log" data-testid="deployment-logs" tabIndex={0} aria-label="Container log">
+          <pre className="code-box deploy-log" data-testid="deployment-logs" tabIndex={0} aria-label="Container log">
             {logs.length ? logs.join('\n') : <span className="muted">The container has not written anything yet.</span>}
           </pre>
         )}

@@ -4,6 +4,7 @@ import { PlusIcon, RefreshIcon } from '../../app/icons';
 import { useReadyWhen } from '../../app/ready';
 import { buildHash, setQuery, useQueryParam } from '../../app/router';
 import { CsvButton } from '../../ui/CsvButton';
+import { EmptyState } from '../../ui/EmptyState';
 import { Spinner } from '../../ui/Spinner';
 import { EngineProblem, StatusBadge } from './bits';
 import { DeploymentDetail } from './DeploymentDetail';
@@ -15,11 +16,7 @@ import './deploy.css';
 
 function DeploymentsEmpty({ onNew }: { onNew: () => void }) {
   return (
-    <div className="empty-state" data-testid="deployments-empty">
-      <div className="empty-icon" aria-hidden="true">
-        <DeployIcon width={28} height={28} />
-      </div>
-      <h2 className="empty-title">No deployments yet</h2>
+    <EmptyState icon={DeployIcon} title="No deployments yet" testId="deployments-empty">
       <p className="empty-text">
         Deploy a model version from the Models page or here: mldesk packages it into a container image, starts it on your Docker engine and gives you an endpoint on{' '}
         <code>127.0.0.1</code> to try.
@@ -33,7 +30,7 @@ function DeploymentsEmpty({ onNew }: { onNew: () => void }) {
           Open Models
         </a>
       </div>
-    </div>
+    </EmptyState>
   );
 }
 

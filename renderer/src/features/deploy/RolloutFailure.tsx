@@ -24,7 +24,7 @@ export function RolloutFailure({ report, stillServing }: { report: RolloutReport
       {report.logTail.length ? (
         <>
           <p className="small muted">Last log lines of the new container:</p>
-          <pre className="deploy-log small" data-testid="rollout-log" tabIndex={0}>
+          <pre className="code-box deploy-log small" data-testid="rollout-log" tabIndex={0}>
             {report.logTail.join('\n')}
           </pre>
         </>

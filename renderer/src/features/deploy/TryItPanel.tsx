@@ -174,7 +174,7 @@ export function TryItPanel({ name, model, version, disabled }: { name: string; m
           ) : null}
           <details className="tryit-raw">
             <summary className="small">Raw response</summary>
-            <pre className="tryit-raw-body mono">{prettyJson(answer.body)}</pre>
+            <pre className="code-box tryit-raw-body">{prettyJson(answer.body)}</pre>
           </details>
         </div>
       ) : null}

@@ -1,58 +1,9 @@
-/** Small shared pieces of the Deployments UI: copy buttons, code blocks, the status badge, the Docker problem panel. */
+/** Small shared pieces of the Deployments UI: the status badge, the Docker problem panel. */
 import type { DeploymentStatus, EngineStatus } from '../../../../shared/contract';
 import { RefreshIcon } from '../../app/icons';
-import { toast } from '../../app/toasts';
 import { Spinner } from '../../ui/Spinner';
 import { DeployIcon } from './icon';
 import { statusTone } from './format';
-
-export function copyText(text: string, label: string): void {
-  if (!navigator.clipboard) {
-    toast.warn('The clipboard is not available here');
-    return;
-  }
-  navigator.clipboard.writeText(text).then(
-    () => toast.success(`${label} copied`),
-    () => toast.warn('The clipboard is not available here'),
-  );
-}
-
-function CopyIcon() {
-  return (
-    <svg width="14" height="14" viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="1.5" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
-      <rect x="5.25" y="5.25" width="8.5" height="8.5" rx="1.5" />
-      <path d="M10.75 5.25v-1.5c0-.83-.67-1.5-1.5-1.5h-5.5c-.83 0-1.5.67-1.5 1.5v5.5c0 .83.67 1.5 1.5 1.5h1.5" />
-    </svg>
-  );
-}
-
-export function CopyButton({ text, label, testId, compact = false }: { text: string; label: string; testId?: string; compact?: boolean }) {
-  return (
-    <button
-      type="button"
-      className={compact ? 'icon-button deploy-copy' : 'button button-xs deploy-copy'}
-      onClick={() => copyText(text, label)}
-      aria-label={`Copy ${label}`}
-      title={`Copy ${label}`}
-      data-testid={testId}
-    >
-      <CopyIcon />
-      {compact ? null : 'Copy'}
-    </button>
-  );
-}
-
-/** A monospaced, scrollable block with a copy button in its corner. */
-export function CodeBlock({ code, label, testId }: { code: string; label: string; testId?: string }) {
-  return (
-    <div className="deploy-code" data-testid={testId}>
-      <pre tabIndex={0} aria-label={label}>
-        <code>{code}</code>
-      </pre>
-      <CopyButton text={code} label={label} compact />
-    </div>
-  );
-}
 
 export function StatusBadge({ status, reason }: { status: DeploymentStatus; reason?: string | null }) {
   const tone = statusTone(status);

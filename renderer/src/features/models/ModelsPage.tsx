@@ -5,6 +5,7 @@ import { setQuery, useQueryParam } from '../../app/router';
 import { toast } from '../../app/toasts';
 import { describeError } from '../../lib/errors';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
+import { EmptyState } from '../../ui/EmptyState';
 import { Spinner } from '../../ui/Spinner';
 import { DeployWizard } from '../deploy';
 import { ModelIcon } from './icon';
@@ -33,16 +34,12 @@ async function act(what: () => Promise<unknown>, done?: string): Promise<boolean
 
 function ModelsEmpty() {
   return (
-    <div className="empty-state" data-testid="models-empty">
-      <div className="empty-icon" aria-hidden="true">
-        <ModelIcon width={28} height={28} />
-      </div>
-      <h2 className="empty-title">No registered models yet</h2>
+    <EmptyState icon={ModelIcon} title="No registered models yet" testId="models-empty">
       <p className="empty-text">
         Open a run, go to its Artifacts tab and choose <strong>Register model</strong> on a folder holding an <code>MLmodel</code> or <code>.onnx</code> file (usually{' '}
         <code>model/</code>). From Python: <code>mlflow.register_model(&quot;runs:/&lt;run_id&gt;/model&quot;, &quot;name&quot;)</code>.
       </p>
-    </div>
+    </EmptyState>
   );
 }
 

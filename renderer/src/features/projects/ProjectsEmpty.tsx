@@ -1,13 +1,10 @@
 import { FolderIcon, PlusIcon } from '../../app/icons';
+import { EmptyState } from '../../ui/EmptyState';
 import { DemoButton } from './DemoButton';
 
 export function ProjectsEmpty({ onNew, onOpen }: { onNew: () => void; onOpen: () => void }) {
   return (
-    <div className="empty-state" data-testid="projects-empty">
-      <div className="empty-icon" aria-hidden="true">
-        <FolderIcon width={28} height={28} />
-      </div>
-      <h2 className="empty-title">No projects yet</h2>
+    <EmptyState icon={FolderIcon} title="No projects yet" testId="projects-empty">
       <p className="empty-text">
         A <strong>project</strong> is an ordinary git folder with your code, training scripts and data. mldesk tracks the runs, dataset
         versions and models you produce from it; large data files stay out of git in a local cache, and any git tool can still read the
@@ -25,6 +22,6 @@ export function ProjectsEmpty({ onNew, onOpen }: { onNew: () => void; onOpen: ()
           Open folder
         </button>
       </div>
-    </div>
+    </EmptyState>
   );
 }

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { PlusIcon, RefreshIcon } from '../../app/icons';
 import { togglePanel, usePanelCollapsed } from '../../app/panels';
+import { CopyButton } from '../../ui/CopyButton';
 import { Spinner } from '../../ui/Spinner';
-import { CopyButton } from './CopyButton';
 import { numberFormat } from './format';
 import { useExperiments, type ExperimentItem } from './store';
 

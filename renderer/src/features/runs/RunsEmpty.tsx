@@ -1,7 +1,8 @@
 import { PlusIcon, SparkIcon } from '../../app/icons';
+import { CodeBlock } from '../../ui/CopyButton';
+import { EmptyState } from '../../ui/EmptyState';
 import { Spinner } from '../../ui/Spinner';
 import { useProjects } from '../projects';
-import { CodeBlock } from './CopyButton';
 import { TerminalIcon } from './icons';
 
 const pyString = (s: string) => JSON.stringify(s);
@@ -30,11 +31,7 @@ export function RunsEmpty({
     '        mlflow.log_metric("loss", 1 / (step + 1), step=step)',
   ].join('\n');
   return (
-    <div className="empty-state runs-empty" data-testid="runs-empty">
-      <div className="empty-icon" aria-hidden="true">
-        <TerminalIcon width={28} height={28} />
-      </div>
-      <h2 className="empty-title">No runs in {experimentName ? `“${experimentName}”` : 'this experiment'} yet</h2>
+    <EmptyState icon={TerminalIcon} title={`No runs in ${experimentName ? `“${experimentName}”` : 'this experiment'} yet`} testId="runs-empty" className="runs-empty">
       <p className="empty-text">
         mldesk is an MLflow tracking server. Anything that logs to MLflow shows up here live: parameters, metrics, artifacts and datasets.
       </p>
@@ -66,6 +63,6 @@ export function RunsEmpty({
           {demoBusy ? 'Creating demo…' : 'Open demo project'}
         </button>
       </div>
-    </div>
+    </EmptyState>
   );
 }

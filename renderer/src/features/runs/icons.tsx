@@ -50,12 +50,6 @@ export const ImageIcon = (p: IconProps) => (
     <path d="m2 12 4-3.5 3 2.5 2-1.5 3 2.5" />
   </Svg>
 );
-export const CopyIcon = (p: IconProps) => (
-  <Svg {...p}>
-    <rect x="5.25" y="5.25" width="8.5" height="8.5" rx="1.25" />
-    <path d="M10.75 5.25v-2A1.5 1.5 0 0 0 9.25 1.75h-6a1.5 1.5 0 0 0-1.5 1.5v6a1.5 1.5 0 0 0 1.5 1.5h2" />
-  </Svg>
-);
 export const RestoreIcon = (p: IconProps) => (
   <Svg {...p}>
     <path d="M2.5 8A5.5 5.5 0 1 0 4.1 4.1M2.5 2v3h3" />

@@ -8,6 +8,7 @@ import { useTheme, type ThemeMode } from '../../app/theme';
 import { toast } from '../../app/toasts';
 import { asMldeskError } from '../../lib/errors';
 import type { MldeskError } from '../../api/client';
+import { copyText } from '../../ui/CopyButton';
 import { Spinner } from '../../ui/Spinner';
 
 type InfoState = { status: 'loading' } | { status: 'ready'; info: AppInfo } | { status: 'error'; error: MldeskError };
@@ -17,12 +18,7 @@ function CopyButton({ text, label }: { text: string; label: string }) {
     <button
       type="button"
       className="link-button"
-      onClick={() => {
-        navigator.clipboard.writeText(text).then(
-          () => toast.success(`${label} copied`),
-          () => toast.warn('The clipboard is not available here'),
-        );
-      }}
+      onClick={() => copyText(text, label)}
       aria-label={`Copy ${label}`}
     >
       Copy
