@@ -7,6 +7,7 @@ import type { EngineContext } from '../context';
 import { commitFiles } from '../projects/git';
 import type { ProjectsService } from '../projects/service';
 import { checkPathSyntax, isFsError, redactPaths, resolveRequestPath, showPath, type ProjectRootsProvider } from '../confine';
+import { readColumnTables, type ColumnSource } from './columns';
 import { DiffCache, diffSources, type DiffOptions } from './diff';
 import { describe, Duck, ident, readError, scan } from './duck';
 import { sha256File } from './hash';
@@ -20,6 +21,7 @@ import { addDataset, cachedFile, checkoutDataset, datasetVersions, listPointers,
 export { addDataset, checkoutDataset, datasetVersions, listPointers } from './versions';
 export type { Against, Expectations, RowCountMode, ValidationReport } from './validate';
 export { EXPECTATIONS_SUFFIX, type DataTarget } from './reference';
+export type { ColumnSource } from './columns';
 
 /** Data versions, profiles, diffs and validation for projects and plain files. */
 export class DataService {
@@ -96,6 +98,22 @@ export class DataService {
   async diff(a: FileRef, b: FileRef, opts: DiffOptions): Promise<DiffResult> {
     const [ra, rb] = [await this.resolve(a), await this.resolve(b)];
     return this.named([...ra.pairs, ...rb.pairs], () => this.diffFiles(ra.file, rb.file, opts, [ra.format, rb.format]));
+  }
+
+  /**
+   * Two files as column tables for the drift engine (columns.ts: sorted numbers or category counts per column,
+   * types settled for both sides together). `columnMap`: current column → reference column.
+   */
+  columnTables(ref: ColumnSource, cur: ColumnSource, columnMap: Record<string, string> = {}) {
+    return readColumnTables(this.duck, ref, cur, columnMap);
+  }
+
+  /** `columnTables` of two refs (see resolve); errors name the files as the caller did. */
+  async columnTablesOf(ref: FileRef, cur: FileRef, columnMap: Record<string, string> = {}) {
+    const [ra, rb] = [await this.resolve(ref), await this.resolve(cur)];
+    return this.named([...ra.pairs, ...rb.pairs], () =>
+      readColumnTables(this.duck, { file: ra.file, format: ra.format, label: ra.label }, { file: rb.file, format: rb.format, label: rb.label }, columnMap),
+    );
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { ColumnProfile, Profile } from '../../../shared/contract/data';
+import { PSI_FLOOR, psi, sharesOf } from '../monitor/drift';
 
 /** Expectations inferred from a reference version, stored in the project as `<file>.expectations.json`. */
 export interface Expectations {
@@ -68,34 +69,9 @@ export interface ValidationReport {
 
 const PSI_MAX = 0.2;
 
-/**
- * Share an empty bin counts as in `psi` (0.01 %): ln(0) would make any PSI with an empty bin on one side
- * infinite. The floor applies to both vectors, bin by bin, after the shares are computed (they are not
- * renormalised). A bin empty on both sides contributes exactly 0.
- */
-export const PSI_FLOOR = 1e-4;
-
-/**
- * Population stability index of two share vectors over the same bins: Σᵢ (curᵢ − refᵢ) · ln(curᵢ / refᵢ),
- * each share floored at `floor` (PSI_FLOOR). Identical vectors score exactly 0. Pure: callers bin the data and
- * pass shares of the non-missing values only (missing values are checked as a share of their own). A bin
- * missing from the shorter vector counts as an empty bin.
- */
-export function psi(ref: readonly number[], cur: readonly number[], floor: number = PSI_FLOOR): number {
-  let s = 0;
-  for (let i = 0; i < Math.max(ref.length, cur.length); i++) {
-    const r = Math.max(ref[i] ?? 0, floor);
-    const c = Math.max(cur[i] ?? 0, floor);
-    if (r !== c) s += (c - r) * Math.log(c / r);
-  }
-  return s;
-}
-
-/** Counts → shares of their total (all zeros when there is nothing to share). */
-export function sharesOf(counts: readonly number[]): number[] {
-  const total = counts.reduce((a, b) => a + b, 0);
-  return counts.map((n) => (total ? n / total : 0));
-}
+// PSI lives in the drift engine (one implementation for validation, batch drift and monitoring); re-exported here
+// for validation's callers.
+export { PSI_FLOOR, psi, sharesOf };
 
 /**
  * Approximate shares of a numeric column over reference bin edges, re-binned from its profile's histogram by
