@@ -45,6 +45,16 @@ test.describe('desktop app (Electron)', () => {
       expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
       expect(await page.evaluate(() => Object.keys((window as unknown as { mldesk: object }).mldesk).sort())).toContain('projects');
       expect(await page.evaluate(() => 'ipcRenderer' in (window as unknown as { mldesk: object }).mldesk)).toBe(false);
+      // Alert notifications navigate through a named host function (in-app hashes only), not a free-form channel.
+      expect(await page.evaluate(() => typeof (window as unknown as { mldesk: { host: { onNavigate?: unknown } } }).mldesk.host.onNavigate)).toBe('function');
+      await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.webContents.send('mldesk:host:navigate', '#/settings'));
+      await expect(page).toHaveURL(/#\/settings$/);
+      await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.webContents.send('mldesk:host:navigate', 'https://example.com/#/x'));
+      await page.waitForTimeout(200);
+      expect(page.url()).toMatch(/#\/settings$/);
+      await page.evaluate(() => {
+        window.location.hash = '#/projects';
+      });
       const info = await page.evaluate(async () => {
         const w = window as unknown as { mldesk: { app: { info(i: unknown): Promise<{ ok: boolean; value: { host: string } }> } } };
         return w.mldesk.app.info({});

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { startServer, type Served } from '../host/serve';
 import { registerIpc } from './ipc';
 import { buildMenu } from './menu';
+import { startAlertNotifications } from './notifications';
 import { hardenSession, lockNavigation } from './security';
 
 // Data lives in userData unless the user points elsewhere (tests do).
@@ -14,6 +15,7 @@ const TRACKING_PORT = Number(process.env.MLDESK_PORT ?? 5000);
 
 let served: Served | null = null;
 let win: BrowserWindow | null = null;
+let stopNotifications: (() => void) | null = null;
 
 function createWindow(): BrowserWindow {
   const w = new BrowserWindow({
@@ -67,6 +69,7 @@ if (!app.requestSingleInstanceLock()) {
       hardenSession();
       served = await startEngine();
       registerIpc(served.engine, appUrl);
+      stopNotifications = startAlertNotifications(served.engine.events, () => (win && !win.isDestroyed() ? win : null));
       Menu.setApplicationMenu(buildMenu(() => void shell.openPath(dataDir)));
       win = createWindow();
       app.on('activate', () => {
@@ -85,6 +88,8 @@ if (!app.requestSingleInstanceLock()) {
     if (!served || closing) return;
     closing = true;
     event.preventDefault();
+    stopNotifications?.();
+    stopNotifications = null;
     void served.close().finally(() => app.quit());
     served = null;
   });

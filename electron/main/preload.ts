@@ -3,6 +3,7 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import { contract, isTopic, type TopicName } from '../../shared/contract';
 import { IPC_EVENT_CHANNEL, IPC_PICK_DIRECTORY_CHANNEL, IPC_SUBSCRIBE_CHANNEL, ipcChannel, type Envelope } from '../../shared/contract/bridge';
+import { IPC_NAVIGATE_CHANNEL, isAppHash } from './channels';
 
 const listeners = new Map<TopicName, Set<(payload: unknown) => void>>();
 ipcRenderer.on(IPC_EVENT_CHANNEL, (_event, topic: TopicName, payload: unknown) => {
@@ -36,9 +37,22 @@ bridge.subscribe = (topic: TopicName, cb: (payload: unknown) => void): (() => vo
     }
   };
 };
+// Navigation requests from main (a click on an alert's desktop notification): in-app hashes only, to the page's own listener.
+const navigateListeners = new Set<(hash: string) => void>();
+ipcRenderer.on(IPC_NAVIGATE_CHANNEL, (_event, hash: unknown) => {
+  if (isAppHash(hash)) navigateListeners.forEach((cb) => cb(hash));
+});
+
 bridge.host = {
   kind: 'electron',
   pickDirectory: () => ipcRenderer.invoke(IPC_PICK_DIRECTORY_CHANNEL) as Promise<string | null>,
+  onNavigate: (cb: (hash: string) => void): (() => void) => {
+    if (typeof cb !== 'function') throw new Error('onNavigate needs a callback');
+    navigateListeners.add(cb);
+    return () => {
+      navigateListeners.delete(cb);
+    };
+  },
 };
 
 contextBridge.exposeInMainWorld('mldesk', bridge);

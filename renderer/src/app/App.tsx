@@ -2,7 +2,9 @@ import { Suspense, useEffect } from 'react';
 import { subscribe } from '../api/client';
 import { useModalStack } from '../ui/modalStack';
 import { Spinner } from '../ui/Spinner';
+import { useAlertFeed } from '../features/monitor/store';
 import { ErrorBoundary } from './ErrorBoundary';
+import { useHostNavigation } from './hostNavigation';
 import { NotFound } from './NotFound';
 import { usePanelCollapsed, usePanelsWidthSync } from './panels';
 import { useRouteSection } from './router';
@@ -51,6 +53,8 @@ function CurrentSection() {
 export function App() {
   useGlobalShortcuts();
   useNotices();
+  useAlertFeed();
+  useHostNavigation();
   usePanelsWidthSync();
   const modalOpen = useModalStack((s) => s.depth > 0);
   const sidebarCollapsed = usePanelCollapsed('sidebar');

@@ -12,11 +12,15 @@ function useSectionLink(section: Section): { href: string; runs: number } {
   return { href: buildHash(section.path, query), runs: query?.runs ? query.runs.split(',').length : 0 };
 }
 
+const noBadge = () => 0;
+
 function NavItem({ section, active }: { section: Section; active: boolean }) {
   const Icon = section.icon;
   const keys = section.shortcut ? formatShortcut(section.shortcut) : undefined;
   const { href, runs } = useSectionLink(section);
-  const label = runs > 0 ? `${section.label} ${runs} run${runs === 1 ? '' : 's'}` : section.label;
+  const count = (section.badge?.useCount ?? noBadge)();
+  const badge = count > 0 && section.badge ? section.badge.label(count) : null;
+  const label = [runs > 0 ? `${section.label} ${runs} run${runs === 1 ? '' : 's'}` : section.label, badge].filter(Boolean).join(', ');
   return (
     <li>
       <a
@@ -24,10 +28,16 @@ function NavItem({ section, active }: { section: Section; active: boolean }) {
         className={`nav-item${active ? ' active' : ''}`}
         aria-current={active ? 'page' : undefined}
         title={keys ? `${label} (${keys})` : label}
+        aria-label={badge ? label : undefined}
         data-testid={`nav-${section.id}`}
       >
         <Icon className="nav-icon" />
         <span className="nav-label">{section.label}</span>
+        {badge ? (
+          <span className="nav-badge" aria-hidden="true" data-testid={`nav-${section.id}-badge`}>
+            {count > 99 ? '99+' : count}
+          </span>
+        ) : null}
         {keys ? (
           <kbd className="nav-kbd" aria-hidden="true">
             {keys}

@@ -8,7 +8,7 @@ function ToastItem({ t }: { t: Toast }) {
     <li
       className={`toast toast-${t.level}`}
       role={t.level === 'error' || t.level === 'warn' ? 'alert' : 'status'}
-      data-testid="toast"
+      data-testid={t.testId ?? 'toast'}
       data-level={t.level}
       data-code={t.code}
       onMouseEnter={() => holdToast(t.id)}
@@ -26,6 +26,11 @@ function ToastItem({ t }: { t: Toast }) {
           {t.code ? ' ' : null}
           {t.message}
         </div>
+        {t.action ? (
+          <a className="toast-action" href={t.action.href} onClick={() => dismiss(t.id)} data-testid="toast-action">
+            {t.action.label}
+          </a>
+        ) : null}
       </div>
       <button type="button" className="icon-button toast-close" aria-label="Dismiss notification" onClick={() => dismiss(t.id)}>
         ×

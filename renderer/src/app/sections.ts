@@ -4,6 +4,7 @@ import { compareTargetQuery, useCompareTarget } from '../features/compare/target
 import { ProjectsPage } from '../features/projects';
 import { ModelIcon } from '../features/models/icon';
 import { DeployIcon } from '../features/deploy/icon';
+import { useOpenAlertCount } from '../features/monitor/store';
 import { DatabaseIcon, FolderIcon, RunsIcon, SettingsIcon, type Icon } from './icons';
 
 /**
@@ -28,6 +29,11 @@ interface SectionDef {
     useQuery(): Readonly<Record<string, string>> | undefined;
     /** What the shortcut does, for the help overlay. */
     help: string;
+  };
+  /** A count shown on the sidebar link (e.g. open alerts on Deployments); 0 hides it. */
+  badge?: {
+    useCount(): number;
+    label(n: number): string;
   };
 }
 
@@ -72,7 +78,13 @@ const defs: readonly SectionDef[] = [
   },
   { id: 'data', label: 'Data', icon: DatabaseIcon, component: DataPage },
   { id: 'models', label: 'Models', icon: ModelIcon, component: ModelsPage },
-  { id: 'deployments', label: 'Deployments', icon: DeployIcon, component: DeploymentsPage },
+  {
+    id: 'deployments',
+    label: 'Deployments',
+    icon: DeployIcon,
+    component: DeploymentsPage,
+    badge: { useCount: () => useOpenAlertCount(), label: (n) => `${n} open alert${n === 1 ? '' : 's'}` },
+  },
   { id: 'settings', label: 'Settings', icon: SettingsIcon, component: SettingsPage, footer: true },
 ];
 

@@ -19,7 +19,10 @@ export function shortcutList(): { keys: string; action: string }[] {
   return [
     ...sections.filter((s) => s.shortcut).map((s) => ({ keys: formatShortcut(s.shortcut ?? ''), action: s.target?.help ?? `Go to ${s.label}` })),
     { keys: '?', action: 'Show keyboard shortcuts' },
-    { keys: 'Esc', action: 'Close dialog' },
+    { keys: 'Esc', action: 'Close dialog (Monitoring: close the distribution overlay)' },
+    { keys: '[  ]', action: 'Monitoring: previous / next window' },
+    { keys: '←↑↓→', action: 'Monitoring heat-map: move between cells (Enter opens one)' },
+    { keys: 'j  k', action: 'Data diff: next / previous change' },
   ];
 }
 

@@ -11,6 +11,10 @@ export interface Toast {
   code?: string;
   /** Short context: "Could not remove project". */
   title?: string;
+  /** A link shown under the message (e.g. an alert's chart point); following it dismisses the toast. */
+  action?: { label: string; href: string };
+  /** Overrides the default `toast` test id (e.g. `alert-toast`). */
+  testId?: string;
 }
 
 export type ToastInput = Omit<Toast, 'id'> & { /** ms; 0 keeps it until dismissed. */ timeout?: number };

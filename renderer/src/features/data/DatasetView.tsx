@@ -10,8 +10,10 @@ import { VersionsTab } from './VersionsTab';
 const ProfileTab = lazy(() => import('./ProfileTab'));
 const DiffTab = lazy(() => import('./DiffTab'));
 const ValidationTab = lazy(() => import('./ValidationTab'));
+const DriftTab = lazy(() => import('./DriftTab'));
 
-const TAB_LABELS: Record<DataTab, string> = { versions: 'Versions', profile: 'Profile', diff: 'Diff', validation: 'Validation' };
+const TAB_LABELS: Record<DataTab, string> = { versions: 'Versions', profile: 'Profile', diff: 'Diff', validation: 'Validation', drift: 'Drift' };
+const TAB_TITLES: Partial<Record<DataTab, string>> = { drift: 'Compare two datasets for drift' };
 
 export function DatasetView({ project, dataset }: { project: ProjectSummary; dataset: DatasetItem }) {
   const tab = parseTab(useQueryParam('tab'));
@@ -43,6 +45,7 @@ export function DatasetView({ project, dataset }: { project: ProjectSummary; dat
               role="tab"
               aria-selected={tab === t}
               className={`tab${tab === t ? ' active' : ''}`}
+              title={TAB_TITLES[t]}
               onClick={() => setQuery({ tab: t === 'versions' ? null : t, version: null })}
               data-testid={`data-tab-${t}`}
             >
@@ -81,6 +84,7 @@ export function DatasetView({ project, dataset }: { project: ProjectSummary; dat
             {tab === 'profile' ? <ProfileTab project={project} dataset={dataset} versions={list} /> : null}
             {tab === 'diff' ? <DiffTab project={project} dataset={dataset} versions={list} /> : null}
             {tab === 'validation' ? <ValidationTab project={project} dataset={dataset} versions={list} /> : null}
+            {tab === 'drift' ? <DriftTab project={project} dataset={dataset} versions={list} /> : null}
           </Suspense>
         )}
       </div>

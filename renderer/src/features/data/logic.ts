@@ -7,7 +7,7 @@ export type ExpectationColumn = Expectations['columns'][number];
 export type DatasetItem = Output<'data.datasets'>[number];
 export type DiffKind = DiffRow['kind'];
 
-export const TABS = ['versions', 'profile', 'diff', 'validation'] as const;
+export const TABS = ['versions', 'profile', 'diff', 'validation', 'drift'] as const;
 export type DataTab = (typeof TABS)[number];
 export const parseTab = (raw: string | undefined): DataTab => (TABS as readonly string[]).includes(raw ?? '') ? (raw as DataTab) : 'versions';
 

@@ -1,9 +1,9 @@
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import type { Deployment, DeploymentStats } from '../../../../shared/contract';
 import { formatBytes } from '../../../../shared/lib/bytes';
 import { api } from '../../api/client';
 import { RefreshIcon, TrashIcon } from '../../app/icons';
-import { buildHash } from '../../app/router';
+import { buildHash, setQuery, useQueryParam } from '../../app/router';
 import { toast } from '../../app/toasts';
 import { asMldeskError } from '../../lib/errors';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
@@ -16,6 +16,13 @@ import { formatCpu, formatMemory, formatMs, formatRate, formatUptime, limitsText
 import { RolloutFailure } from './RolloutFailure';
 import { useDeployments } from './store';
 import { TryItPanel } from './TryItPanel';
+import { useOpenAlertCount } from '../monitor/store';
+
+// Charts (recharts) load with the tab, not with the Deployments page.
+const MonitoringTab = lazy(() => import('../monitor/MonitoringTab').then((m) => ({ default: m.MonitoringTab })));
+
+export type DetailTab = 'overview' | 'monitoring';
+export const parseDetailTab = (raw: string | undefined): DetailTab => (raw === 'monitoring' ? 'monitoring' : 'overview');
 
 const STATS_MS = 5000;
 type Err = { code: string; message: string };
@@ -67,6 +74,16 @@ export function DeploymentDetail({ d, onRedeploy, onRemoved }: { d: Deployment; 
   const [acting, setActing] = useState<string | null>(null);
   const [removing, setRemoving] = useState(false);
   const isLive = live(d);
+  const tab = parseDetailTab(useQueryParam('tab'));
+  const openAlerts = useOpenAlertCount(name);
+  const tryRef = useRef<HTMLDivElement>(null);
+  const [focusTry, setFocusTry] = useState(false);
+  useEffect(() => {
+    if (!focusTry || tab !== 'overview') return;
+    setFocusTry(false);
+    tryRef.current?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  }, [focusTry, tab]);
+  const selectTab = (t: DetailTab) => setQuery({ tab: t === 'overview' ? null : t, window: null, feature: null, alert: null });
 
   useEffect(() => {
     let alive = true;
@@ -163,102 +180,147 @@ export function DeploymentDetail({ d, onRedeploy, onRemoved }: { d: Deployment; 
 
       {failedRollout ? <RolloutFailure report={failedRollout} stillServing={d.status === 'running' ? d.version : null} /> : null}
 
-      <div className="deploy-cards">
-        <div className="card">
-          <h3 className="card-title">Overview</h3>
-          <dl className="kv deploy-kv">
-            <dt>Model</dt>
-            <dd>
-              <a href={buildHash('/models', { model: d.model, version: d.version })} data-testid="deployment-model-link">
-                {d.model} v{d.version}
-              </a>
-              <span className="muted small"> · {d.runtime === 'onnx' ? 'ONNX runtime' : 'custom Dockerfile'}</span>
-            </dd>
-            <dt>Endpoint</dt>
-            <dd className="deploy-inline">
-              <a href={d.url} target="_blank" rel="noreferrer" className="mono truncate" data-testid="deployment-url">
-                {d.url}
-              </a>
-              <CopyButton text={d.url} label="Endpoint URL" compact />
-            </dd>
-            <dt>Uptime</dt>
-            <dd>
-              <Uptime d={d} stats={stats} />
-            </dd>
-            <dt>Image</dt>
-            <dd className="deploy-inline">
-              <code className="mono small truncate" title={`${d.image.ref}\n${d.image.digest}`} data-testid="deployment-digest">
-                {d.image.ref} · {shortDigest(d.image.digest)}
-              </code>
-              <CopyButton text={d.image.digest} label="Image digest" compact />
-            </dd>
-            <dt>Limits</dt>
-            <dd>{limitsText(d)}</dd>
-            <dt>Environment</dt>
-            <dd className="mono small">{d.envKeys.length ? d.envKeys.join(', ') : <span className="muted">none</span>}</dd>
-            <dt>Created</dt>
-            <dd>
-              <RelativeTime ms={d.createdAt} /> <span className="muted small">on {d.target}</span>
-            </dd>
-          </dl>
-        </div>
-        <div className="card">
-          <h3 className="card-title">
-            Live {stats === null && !statsError && d.status !== 'gone' ? <Spinner /> : null}
-          </h3>
-          <div className="deploy-stats" data-testid="deployment-stats">
-            <Stat label="CPU" value={formatCpu(stats?.cpuPercent)} testId="stat-cpu" />
-            <Stat label="Memory" value={formatMemory(stats?.memoryBytes, null)} sub={memoryOf(stats)} testId="stat-memory" />
-            <Stat label="Requests" value={stats?.requests === null || stats?.requests === undefined ? '—' : String(stats.requests)} testId="stat-requests" />
-            <Stat label="Rate" value={formatRate(stats?.requestsPerSec)} testId="stat-rate" />
-            <Stat label="p50" value={formatMs(stats?.p50Ms)} testId="stat-p50" />
-            <Stat label="p99" value={formatMs(stats?.p99Ms)} testId="stat-p99" />
-          </div>
-          <p className="small deploy-errors" data-testid="stat-errors">
-            Errors:{' '}
-            {errors.length ? (
-              errors.map(([code, n]) => (
-                <span key={code} className="badge badge-danger">
-                  {code} × {n}
-                </span>
-              ))
-            ) : (
-              <span className="muted">none</span>
-            )}
-          </p>
-          {statsError ? (
-            <p className="small text-danger">
-              <code className="error-code">{statsError.code}</code> {statsError.message}
-            </p>
-          ) : null}
-        </div>
-      </div>
-
-      <div className="card">
-        <div className="deploy-card-head">
-          <h3 className="card-title">Log tail</h3>
-          <button type="button" className="button button-xs" onClick={() => void loadLogs()} disabled={logsLoading} data-testid="deployment-logs-refresh">
-            {logsLoading ? <Spinner /> : <RefreshIcon width={12} height={12} />}
-            Refresh
+      <div className="tabs deploy-tabs" role="tablist" aria-label="Deployment sections">
+        {(['overview', 'monitoring'] as const).map((t) => (
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            id={`deploy-tab-${t}`}
+            aria-selected={tab === t}
+            aria-controls="deploy-tabpanel"
+            className={`tab${tab === t ? ' active' : ''}`}
+            onClick={() => selectTab(t)}
+            data-testid={`deployment-tab-${t}`}
+          >
+            {t === 'overview' ? 'Overview' : 'Monitoring'}
+            {t === 'monitoring' && openAlerts > 0 ? (
+              <span className="tab-count deploy-tab-alerts" title={`${openAlerts} open alert${openAlerts === 1 ? '' : 's'}`} data-testid="deployment-tab-alerts">
+                {openAlerts}
+              </span>
+            ) : null}
           </button>
-        </div>
-        {logsError ? (
-          <p className="small text-danger">
-            <code className="error-code">{logsError.code}</code> {logsError.message}
-          </p>
-        ) : logs === null ? (
-          <p className="muted small">
-            <Spinner /> Loading the log…
-          </p>
-        ) : (
-          <pre className="code-box deploy-log" data-testid="deployment-logs" tabIndex={0} aria-label="Container log">
-            {logs.length ? logs.join('\n') : <span className="muted">The container has not written anything yet.</span>}
-          </pre>
-        )}
+        ))}
       </div>
 
-      <div className="card">
-        <TryItPanel key={`${name}/${d.version}`} name={name} model={d.model} version={d.version} disabled={tryDisabled} />
+      <div id="deploy-tabpanel" role="tabpanel" aria-labelledby={`deploy-tab-${tab}`} className="deploy-tabpanel">
+        {tab === 'monitoring' ? (
+          <Suspense
+            fallback={
+              <div className="page-loading">
+                <Spinner label="Loading monitoring" size={16} />
+              </div>
+            }
+          >
+            <MonitoringTab
+              d={d}
+              onTryIt={() => {
+                selectTab('overview');
+                setFocusTry(true);
+              }}
+            />
+          </Suspense>
+        ) : (
+          <>
+            <div className="deploy-cards">
+              <div className="card">
+                <h3 className="card-title">Overview</h3>
+                <dl className="kv deploy-kv">
+                  <dt>Model</dt>
+                  <dd>
+                    <a href={buildHash('/models', { model: d.model, version: d.version })} data-testid="deployment-model-link">
+                      {d.model} v{d.version}
+                    </a>
+                    <span className="muted small"> · {d.runtime === 'onnx' ? 'ONNX runtime' : 'custom Dockerfile'}</span>
+                  </dd>
+                  <dt>Endpoint</dt>
+                  <dd className="deploy-inline">
+                    <a href={d.url} target="_blank" rel="noreferrer" className="mono truncate" data-testid="deployment-url">
+                      {d.url}
+                    </a>
+                    <CopyButton text={d.url} label="Endpoint URL" compact />
+                  </dd>
+                  <dt>Uptime</dt>
+                  <dd>
+                    <Uptime d={d} stats={stats} />
+                  </dd>
+                  <dt>Image</dt>
+                  <dd className="deploy-inline">
+                    <code className="mono small truncate" title={`${d.image.ref}\n${d.image.digest}`} data-testid="deployment-digest">
+                      {d.image.ref} · {shortDigest(d.image.digest)}
+                    </code>
+                    <CopyButton text={d.image.digest} label="Image digest" compact />
+                  </dd>
+                  <dt>Limits</dt>
+                  <dd>{limitsText(d)}</dd>
+                  <dt>Environment</dt>
+                  <dd className="mono small">{d.envKeys.length ? d.envKeys.join(', ') : <span className="muted">none</span>}</dd>
+                  <dt>Created</dt>
+                  <dd>
+                    <RelativeTime ms={d.createdAt} /> <span className="muted small">on {d.target}</span>
+                  </dd>
+                </dl>
+              </div>
+              <div className="card">
+                <h3 className="card-title">
+                  Live {stats === null && !statsError && d.status !== 'gone' ? <Spinner /> : null}
+                </h3>
+                <div className="deploy-stats" data-testid="deployment-stats">
+                  <Stat label="CPU" value={formatCpu(stats?.cpuPercent)} testId="stat-cpu" />
+                  <Stat label="Memory" value={formatMemory(stats?.memoryBytes, null)} sub={memoryOf(stats)} testId="stat-memory" />
+                  <Stat label="Requests" value={stats?.requests === null || stats?.requests === undefined ? '—' : String(stats.requests)} testId="stat-requests" />
+                  <Stat label="Rate" value={formatRate(stats?.requestsPerSec)} testId="stat-rate" />
+                  <Stat label="p50" value={formatMs(stats?.p50Ms)} testId="stat-p50" />
+                  <Stat label="p99" value={formatMs(stats?.p99Ms)} testId="stat-p99" />
+                </div>
+                <p className="small deploy-errors" data-testid="stat-errors">
+                  Errors:{' '}
+                  {errors.length ? (
+                    errors.map(([code, n]) => (
+                      <span key={code} className="badge badge-danger">
+                        {code} × {n}
+                      </span>
+                    ))
+                  ) : (
+                    <span className="muted">none</span>
+                  )}
+                </p>
+                {statsError ? (
+                  <p className="small text-danger">
+                    <code className="error-code">{statsError.code}</code> {statsError.message}
+                  </p>
+                ) : null}
+              </div>
+            </div>
+
+            <div className="card">
+              <div className="deploy-card-head">
+                <h3 className="card-title">Log tail</h3>
+                <button type="button" className="button button-xs" onClick={() => void loadLogs()} disabled={logsLoading} data-testid="deployment-logs-refresh">
+                  {logsLoading ? <Spinner /> : <RefreshIcon width={12} height={12} />}
+                  Refresh
+                </button>
+              </div>
+              {logsError ? (
+                <p className="small text-danger">
+                  <code className="error-code">{logsError.code}</code> {logsError.message}
+                </p>
+              ) : logs === null ? (
+                <p className="muted small">
+                  <Spinner /> Loading the log…
+                </p>
+              ) : (
+                <pre className="code-box deploy-log" data-testid="deployment-logs" tabIndex={0} aria-label="Container log">
+                  {logs.length ? logs.join('\n') : <span className="muted">The container has not written anything yet.</span>}
+                </pre>
+              )}
+            </div>
+
+            <div className="card" ref={tryRef}>
+              <TryItPanel key={`${name}/${d.version}`} name={name} model={d.model} version={d.version} disabled={tryDisabled} />
+            </div>
+          </>
+        )}
       </div>
 
       {removing ? (

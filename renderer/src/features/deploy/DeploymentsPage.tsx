@@ -12,6 +12,7 @@ import { DeployWizard, type WizardPrefill } from './DeployWizard';
 import { deploymentsCsv, formatUptime, shortDigest } from './format';
 import { DeployIcon } from './icon';
 import { useDeployments, useDeploymentsSync } from './store';
+import { AlertsPanel, AlertsButton } from '../monitor/AlertsPanel';
 import './deploy.css';
 
 function DeploymentsEmpty({ onNew }: { onNew: () => void }) {
@@ -50,6 +51,9 @@ function useNow(ms: number, on: boolean): number {
   return now;
 }
 
+/** Another deployment: keep the tab (Overview / Monitoring), drop the previous one's chart selection. */
+const selectDeployment = (name: string) => setQuery({ name, window: null, feature: null, alert: null });
+
 function DeploymentsTable({ rows, selected }: { rows: readonly Deployment[]; selected: string | undefined }) {
   const now = useNow(1000, rows.some((d) => d.startedAt !== null));
   return (
@@ -70,14 +74,14 @@ function DeploymentsTable({ rows, selected }: { rows: readonly Deployment[]; sel
             <tr
               key={d.name}
               className={`deploy-row${d.name === selected ? ' selected' : ''}`}
-              onClick={() => setQuery({ name: d.name })}
+              onClick={() => selectDeployment(d.name)}
               aria-selected={d.name === selected}
               data-testid="deployment-row"
               data-name={d.name}
               data-status={d.status}
             >
               <td className="deploy-col-name">
-                <button type="button" className="link-button mono" onClick={() => setQuery({ name: d.name })}>
+                <button type="button" className="link-button mono" onClick={() => selectDeployment(d.name)}>
                   {d.name}
                 </button>
               </td>
@@ -111,6 +115,7 @@ export default function DeploymentsPage() {
   const selectedParam = useQueryParam('name');
   const imageFilter = useQueryParam('image');
   const [wizard, setWizard] = useState<WizardPrefill | null>(null);
+  const alertsOpen = useQueryParam('alerts') === '1';
   useReadyWhen(loaded);
 
   const rows = useMemo(() => (imageFilter ? deployments.filter((d) => d.image.digest === imageFilter || d.image.ref === imageFilter) : deployments), [deployments, imageFilter]);
@@ -132,6 +137,7 @@ export default function DeploymentsPage() {
           ) : null}
         </div>
         <div className="toolbar">
+          <AlertsButton open={alertsOpen} onToggle={() => setQuery({ alerts: alertsOpen ? null : '1' })} />
           <CsvButton base="deployments" rows={() => deploymentsCsv(rows)} disabled={rows.length === 0} testId="btn-deployments-csv" size="sm" />
           <button type="button" className="button button-sm" onClick={reload} disabled={loading} data-testid="btn-deployments-refresh">
             <RefreshIcon width={14} height={14} />
@@ -152,6 +158,7 @@ export default function DeploymentsPage() {
         ) : (
           <>
             {engineDown ? <EngineProblem engine={engine} error={engineError} onRetry={reload} retrying={loading} /> : null}
+            {alertsOpen ? <AlertsPanel onClose={() => setQuery({ alerts: null })} /> : null}
             {error && deployments.length === 0 && !engineDown ? (
               <div className="error-panel" role="alert" data-testid="deployments-error">
                 <h2>Could not load deployments</h2>
