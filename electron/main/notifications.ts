@@ -1,7 +1,7 @@
 import { BrowserWindow, Notification } from 'electron';
 import type { TopicPayload } from '../../shared/contract';
+import { IPC_NAVIGATE_CHANNEL, isAppHash } from '../../shared/contract/bridge';
 import type { EventBus } from '../core/events';
-import { IPC_NAVIGATE_CHANNEL, isAppHash } from './channels';
 
 type AlertEvent = TopicPayload<'monitor.alert'>;
 

@@ -2,8 +2,7 @@
 // Exposes one named function per contract method, plus subscribe() and a folder picker; never ipcRenderer itself.
 import { contextBridge, ipcRenderer } from 'electron';
 import { contract, isTopic, type TopicName } from '../../shared/contract';
-import { IPC_EVENT_CHANNEL, IPC_PICK_DIRECTORY_CHANNEL, IPC_SUBSCRIBE_CHANNEL, ipcChannel, type Envelope } from '../../shared/contract/bridge';
-import { IPC_NAVIGATE_CHANNEL, isAppHash } from './channels';
+import { IPC_EVENT_CHANNEL, IPC_NAVIGATE_CHANNEL, IPC_PICK_DIRECTORY_CHANNEL, IPC_SUBSCRIBE_CHANNEL, ipcChannel, isAppHash, type Envelope } from '../../shared/contract/bridge';
 
 const listeners = new Map<TopicName, Set<(payload: unknown) => void>>();
 ipcRenderer.on(IPC_EVENT_CHANNEL, (_event, topic: TopicName, payload: unknown) => {
