@@ -7,7 +7,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { inferResponse, modelMetadata, recordsResponse, type InferRequest } from '../shared/runtime';
+import { feedbackPage, inferResponse, modelMetadata, recordsResponse, type InferRequest } from '../shared/runtime';
 
 const root = path.resolve(__dirname, '..');
 const server = path.join(root, 'dist/runtime/server.js');
@@ -282,5 +282,87 @@ describe('serving runtime', () => {
     expect(await r.exited).toBe(0);
     const lines = fs.readdirSync(dir).flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').trim().split('\n'));
     expect(lines).toHaveLength(3);
+  });
+
+  it('x-request-id: the OIP id, the caller’s header, or a new one, on both routes', async () => {
+    const body = { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: X[0] }] };
+    const withId = await fetch(rt.base + '/v2/models/logreg/infer', { method: 'POST', body: JSON.stringify({ id: 'oip-7', ...body }), headers: { 'content-type': 'application/json' } });
+    expect(withId.headers.get('x-request-id')).toBe('oip-7');
+    const header = await fetch(rt.base + '/invocations', { method: 'POST', body: JSON.stringify({ inputs: [X[0]] }), headers: { 'content-type': 'application/json', 'x-request-id': 'mine-1' } });
+    expect(header.status).toBe(200);
+    expect(header.headers.get('x-request-id')).toBe('mine-1');
+    const fresh = await fetch(rt.base + '/invocations', { method: 'POST', body: JSON.stringify({ inputs: [X[0]] }), headers: { 'content-type': 'application/json' } });
+    expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // An OIP id that cannot be a header value is answered in the body only.
+    const odd = await fetch(rt.base + '/v2/models/logreg/infer', { method: 'POST', body: JSON.stringify({ id: 'a b\n', ...body }), headers: { 'content-type': 'application/json' } });
+    expect(odd.status).toBe(200);
+    expect(odd.headers.get('x-request-id')).toBeNull();
+    const recs = recordsResponse.parse((await json(rt.base, '/mldesk/records?after=0&limit=10000')).body);
+    expect(recs.records.some((r) => r.id === 'mine-1' && r.route === '/invocations')).toBe(true);
+  });
+
+  it('feedback: single and batch labels are stored and paged; bad bodies → 4xx; the ring is bounded', async () => {
+    const dir = path.join(tmp, 'rec-feedback');
+    const r = await start(path.join(models, 'logreg.onnx'), 'logreg', { MLDESK_RECORDS_DIR: dir, MLDESK_FEEDBACK_MAX_BYTES: '6000' });
+    const one = await json(r.base, '/mldesk/feedback', { id: 'q1', label: 1 });
+    expect(one).toEqual({ status: 200, body: { accepted: 1 } });
+    const batch = await json(r.base, '/mldesk/feedback', { feedback: [{ id: 'q2', label: 'yes' }, { id: 'q3', row: 2, label: false }, { id: 'q4', label: 0.25 }] });
+    expect(batch).toEqual({ status: 200, body: { accepted: 3 } });
+    const page = feedbackPage.parse((await json(r.base, '/mldesk/feedback?after=0&limit=2')).body);
+    expect(page.feedback.map((f) => [f.seq, f.id, f.row, f.label])).toEqual([
+      [1, 'q1', 0, 1],
+      [2, 'q2', 0, 'yes'],
+    ]);
+    const rest = feedbackPage.parse((await json(r.base, `/mldesk/feedback?after=${page.next}`)).body);
+    expect(rest.feedback.map((f) => [f.id, f.row, f.label])).toEqual([
+      ['q3', 2, false],
+      ['q4', 0, 0.25],
+    ]);
+    expect(Date.parse(rest.feedback[0]!.time)).toBeGreaterThan(Date.now() - 60_000);
+    const bad: Array<[unknown, number]> = [
+      [{}, 400],
+      [{ id: 'q' }, 400],
+      [{ label: 1 }, 400],
+      [{ id: '', label: 1 }, 400],
+      [{ id: 'q', label: null }, 400],
+      [{ id: 'q', label: { a: 1 } }, 400],
+      [{ id: 'q', label: [1] }, 400],
+      [{ id: 'q', label: 1, extra: true }, 400],
+      [{ id: 'q', row: -1, label: 1 }, 400],
+      [{ id: 'q', row: 1.5, label: 1 }, 400],
+      [{ id: 'x'.repeat(300), label: 1 }, 400],
+      [{ id: 'q', label: 'x'.repeat(2000) }, 400],
+      [{ feedback: [] }, 400],
+      [{ feedback: [{ id: 'ok', label: 1 }, { id: 'bad' }] }, 400],
+      [{ feedback: Array.from({ length: 10_001 }, (_, i) => ({ id: `i${i}`, label: 1 })) }, 400],
+      [[{ id: 'q', label: 1 }], 400],
+      ['nope', 400],
+    ];
+    for (const [body, status] of bad) {
+      const a = await json(r.base, '/mldesk/feedback', body);
+      expect(a.status, JSON.stringify(body).slice(0, 100)).toBe(status);
+      expect(typeof (a.body as { error: string }).error).toBe('string');
+    }
+    expect((await json(r.base, '/mldesk/feedback', undefined, '{"id": ')).status).toBe(400);
+    // Nothing of a refused batch was kept (the partly valid one included).
+    const all = feedbackPage.parse((await json(r.base, '/mldesk/feedback?after=0&limit=10000')).body);
+    expect(all.feedback).toHaveLength(4);
+    const big = await bigPost(r.base, '/mldesk/feedback', 3 * 1024 * 1024, true);
+    expect(big.status).toBe(413);
+    const del = await fetch(r.base + '/mldesk/feedback', { method: 'DELETE' });
+    expect(del.status).toBe(405);
+    // Bounded: old segments go once the ring holds more than MLDESK_FEEDBACK_MAX_BYTES (segments of 2 MiB: write past two).
+    for (let k = 0; k < 3; k++) {
+      const items = Array.from({ length: 10_000 }, (_, i) => ({ id: `bulk-${k}-${i}-${'p'.repeat(60)}`, label: i % 2 }));
+      expect((await json(r.base, '/mldesk/feedback', { feedback: items })).status).toBe(200);
+    }
+    const after = feedbackPage.parse((await json(r.base, '/mldesk/feedback?after=0&limit=10')).body);
+    expect(after.dropped_before).toBeGreaterThan(1);
+    const files = fs.readdirSync(`${dir}-feedback`);
+    const bytes = files.reduce((n, f) => n + fs.statSync(path.join(`${dir}-feedback`, f)).size, 0);
+    expect(bytes).toBeLessThan(8 * 1024 * 1024);
+    expect(recordsResponse.parse((await json(r.base, '/mldesk/records?after=0')).body).records).toEqual([]);
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
   });
 });

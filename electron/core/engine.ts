@@ -83,7 +83,7 @@ export class Engine {
     const deploy = createDeploy(this.ctx, { registry: this.registry, tracking: this.tracking, data: this.data, jobs: this.jobs, containers: this.containers });
     this.deploy = deploy.service;
     if (deploy.dispose) this.disposers.push(deploy.dispose);
-    const monitor = createMonitor(this.ctx, { registry: this.registry, tracking: this.tracking, data: this.data, jobs: this.jobs, deploy: this.deploy });
+    const monitor = createMonitor(this.ctx, { registry: this.registry, tracking: this.tracking, data: this.data, jobs: this.jobs, deploy: this.deploy, containers: this.containers });
     this.monitor = monitor.service;
     if (monitor.dispose) this.disposers.unshift(monitor.dispose);
     const ctx = this.ctx;

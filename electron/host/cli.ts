@@ -2,13 +2,15 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { defaultDataDir, resolveUserPath } from '../core/paths';
 import { VERSION } from '../core/version';
-import { createDemoProject, DEMO_EXPERIMENT, DEMO_MODEL, DEMO_RUNS, registerDemoModels, seedDemoRuns } from '../core/projects/demo';
+import { createDemoProject, DEMO_DEPLOYMENT, DEMO_EXPERIMENT, DEMO_MODEL, DEMO_RUNS, registerDemoModels, seedDemoRuns, serveDemo, type DemoServing } from '../core/projects/demo';
 import path from 'node:path';
 import { DATA_SUBCOMMANDS, DATA_USAGE, DataUsageError, dataCommand } from './dataCli';
 import { USERS_SUBCOMMANDS, USERS_USAGE, usersCommand } from './usersCli';
 import { MODELS_SUBCOMMANDS, MODELS_USAGE, modelsCommand } from './modelsCli';
 import { BUILD_COMMAND } from './buildCli';
 import { DEPLOY_COMMANDS } from './deployCli';
+import { MONITOR_SUBCOMMANDS, MONITOR_USAGE, monitorCommand } from './monitorCli';
+import { DRIFT_COMMAND } from './driftCli';
 import { startServer } from './serve';
 import { MldeskError } from '../../shared/contract/errors';
 
@@ -101,19 +103,45 @@ const serve = command({
   },
 });
 
+/** What `mldesk demo` printed about the deployment and its replayed traffic; false when it could not serve. */
+function printServing(r: DemoServing): boolean {
+  if (r.skipped) {
+    console.log(`Not deployed: ${r.skipped}.`);
+    return false;
+  }
+  if (r.url) console.log(`Serving ${DEMO_MODEL} v${r.version} as '${r.name}' at ${r.url}`);
+  if (r.traffic) {
+    const t = r.traffic;
+    console.log(`Replayed ${t.rows} rows in ${t.requests} requests (${t.failed} failed) and ${t.labels} late labels in ${(t.tookMs / 1000).toFixed(1)} s`);
+    console.log(`  ${r.windows} monitoring windows, ${r.driftedWindows} with drift`);
+    for (const a of r.alerts) console.log(`  alert: ${a}`);
+    console.log(`  Monitoring: open the deployment's Monitoring tab; \`mldesk monitor status ${r.name}\`; again: \`mldesk demo --traffic\``);
+  }
+  return true;
+}
+
 const demo = command({
   name: 'demo',
-  summary: `Create the credit-risk demo project, add it to the project list, train ${DEMO_RUNS.length} runs and register the best two as model ${DEMO_MODEL}.`,
+  summary:
+    `Create the credit-risk demo project, add it to the project list, train ${DEMO_RUNS.length} runs and register the best two as model ${DEMO_MODEL};\n` +
+    `when Docker is available, deploy the champion as '${DEMO_DEPLOYMENT}' and replay traffic (training-like, then drifted, labels late) for the Monitoring tab.`,
   options: {
     dir: { type: 'string', arg: 'DIR', help: 'where to create the project (default: under the data dir)' },
     'data-dir': dataDirOption,
-    'no-runs': { type: 'boolean', help: 'create the project only, train nothing' },
+    'no-runs': { type: 'boolean', help: 'create the project only, train nothing (and deploy nothing)' },
+    'no-deploy': { type: 'boolean', help: 'do not deploy the champion (also MLDESK_DEMO_DEPLOY=0)' },
+    'no-traffic': { type: 'boolean', help: 'deploy the champion but send it no traffic' },
+    traffic: { type: 'boolean', help: `only replay the traffic again at the demo deployment (deployed first when missing)` },
   },
   async run(v) {
     const dataDir = v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir();
     // An ephemeral loopback tracking server for the demo trainings to log to.
     const served = await startServer({ dataDir, port: 0, uiDir: null, engineHost: 'web', launcher: { sampleMs: 1000 } });
     try {
+      if (v.traffic) {
+        const r = await serveDemo(served.engine, { log: (l) => console.log(l) });
+        return printServing(r) ? 0 : 1;
+      }
       const started = Date.now();
       const project = await createDemoProject(served.engine, v.dir);
       console.log(`Demo project ready: ${project.path} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
@@ -131,6 +159,12 @@ const demo = command({
         if (failed) {
           console.error(`mldesk: ${failed} demo run(s) did not finish; see their logs in the Runs page.`);
           return 1;
+        }
+        if (!v['no-deploy'] && process.env.MLDESK_DEMO_DEPLOY !== '0' && registered.length) {
+          // The project, runs and models are the demo; serving it is a bonus that may fail on its own.
+          await serveDemo(served.engine, { traffic: !v['no-traffic'], log: (l) => console.log(l) })
+            .then(printServing)
+            .catch((e: unknown) => console.error(`mldesk: the demo deployment failed: ${(e as Error).message}`));
         }
       }
     } finally {
@@ -236,6 +270,16 @@ const models: Command = {
   run: modelsCommand,
 };
 
+/** `mldesk monitor`: deployment monitoring (monitorCli.ts). */
+const monitor: Command = {
+  name: 'monitor',
+  synopsis: '<subcommand> ...',
+  summary: 'Deployment monitoring: drift, performance and alerts of a deployment; the Grafana dashboard over /metrics.',
+  details: `Subcommands:\n${MONITOR_USAGE}`,
+  subcommands: MONITOR_SUBCOMMANDS,
+  run: monitorCommand,
+};
+
 const version = command({
   name: 'version',
   summary: 'Print the version (also --version, -v).',
@@ -256,7 +300,7 @@ const help: Command = {
   },
 };
 
-const COMMANDS: readonly Command[] = [serve, demo, run, data, users, models, BUILD_COMMAND, ...DEPLOY_COMMANDS, version, help];
+const COMMANDS: readonly Command[] = [serve, demo, run, data, DRIFT_COMMAND, users, models, BUILD_COMMAND, ...DEPLOY_COMMANDS, monitor, version, help];
 
 function generalUsage(): string {
   const lines = COMMANDS.map((c) =>

@@ -9,6 +9,7 @@ import { runAs } from '../core/principal';
 import { toMlflowError } from '../core/tracking/errors';
 import { BodyTooLarge, parseJsonLimited, readBody, sendError, sendJson } from './respond';
 import { serveStatic } from './static';
+import { prometheusText } from '../core/monitor';
 
 /** A route adapter (e.g. the MLflow REST API) that claims a request by returning true. */
 export type RouteAdapter = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
@@ -162,6 +163,13 @@ export class HttpHost {
       return this.rpc(req, res, name);
     }
     if (url.pathname === HTTP_EVENTS_PATH) return this.events(req, res, url);
+    // Prometheus: drift, performance and health gauges per deployment (authorized like every API route above).
+    if (url.pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const text = prometheusText(this.opts.engine.monitor);
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : text);
+      return;
+    }
     for (const adapter of this.opts.adapters ?? []) if (await adapter(req, res, url)) return;
     if (this.opts.uiDir) return serveStatic(this.opts.uiDir, req, res, url.pathname);
     sendError(res, new MldeskError('NOT_FOUND', `No route for ${req.method} ${url.pathname.slice(0, 200)}`));

@@ -3,7 +3,7 @@
 // while the ring holds more than `maxBytes` or `maxSegments`. seq continues across restarts.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { InferenceRecord, RecordsResponse } from '../../shared/runtime';
+import type { InferenceRecord } from '../../shared/runtime';
 
 export interface RingOptions {
   dir: string;
@@ -20,7 +20,8 @@ interface Segment {
 
 const SEG = /^seg-(\d{16})\.jsonl$/;
 
-export class RecordRing {
+/** A ring of JSON lines with a `seq` each (inference records by default; the feedback ring stores labels). */
+export class RecordRing<T extends { seq: number } = InferenceRecord> {
   private segments: Segment[] = [];
   private fd: number | null = null;
   private lastSeq = 0;
@@ -36,7 +37,7 @@ export class RecordRing {
     const last = this.segments.at(-1);
     if (last) {
       // A torn last line (crash mid-write) is ignored; the seq resumes after the last whole record.
-      const recs = readSegment(last.file);
+      const recs = readSegment<T>(last.file);
       this.lastSeq = recs.length ? recs[recs.length - 1]!.seq : last.first - 1;
     }
   }
@@ -45,7 +46,7 @@ export class RecordRing {
     return this.lastSeq;
   }
 
-  append(rec: Omit<InferenceRecord, 'seq'>): number {
+  append(rec: Omit<T, 'seq'>): number {
     const seq = ++this.lastSeq;
     const line = JSON.stringify({ seq, ...rec }) + '\n';
     let cur = this.segments.at(-1);
@@ -73,14 +74,14 @@ export class RecordRing {
     }
   }
 
-  read(after: number, limit: number): RecordsResponse {
+  read(after: number, limit: number): { records: T[]; next: number; dropped_before: number } {
     const first = this.segments[0];
     const dropped_before = first && first.first > 1 ? first.first : 0;
-    const records: InferenceRecord[] = [];
+    const records: T[] = [];
     for (let i = 0; i < this.segments.length && records.length < limit; i++) {
       const next = this.segments[i + 1];
       if (next && next.first <= after + 1) continue; // the whole segment is at or before `after`
-      for (const r of readSegment(this.segments[i]!.file)) {
+      for (const r of readSegment<T>(this.segments[i]!.file)) {
         if (r.seq > after) records.push(r);
         if (records.length >= limit) break;
       }
@@ -98,18 +99,18 @@ export class RecordRing {
   }
 }
 
-function readSegment(file: string): InferenceRecord[] {
+function readSegment<T>(file: string): T[] {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
     return []; // dropped concurrently
   }
-  const out: InferenceRecord[] = [];
+  const out: T[] = [];
   for (const line of text.split('\n')) {
     if (!line) continue;
     try {
-      out.push(JSON.parse(line) as InferenceRecord);
+      out.push(JSON.parse(line) as T);
     } catch {
       // torn line
     }

@@ -1,13 +1,17 @@
 // mldesk serving runtime: a small standalone HTTP server (no engine code) around onnxruntime-node.
-// Open Inference Protocol V2 + MLflow-style /invocations + Prometheus /metrics + a records ring.
+// Open Inference Protocol V2 + MLflow-style /invocations + Prometheus /metrics + a records ring, and ground truth
+// (POST /mldesk/feedback) in a second ring. Every inference answers with its request id in `x-request-id` (an OIP
+// body's `id`, else the request's own `x-request-id` header, else a new UUID): the id feedback refers to.
 // Config: MLDESK_MODEL_PATH, MLDESK_MODEL_NAME, HOST (127.0.0.1), PORT (8080), MLDESK_RECORDS_DIR,
-// MLDESK_RECORDS_MAX_BYTES, MLDESK_RECORDS_SEGMENT_BYTES, MLDESK_RECORDS_MAX_SEGMENTS, MLDESK_MAX_BODY_BYTES;
+// MLDESK_RECORDS_MAX_BYTES, MLDESK_RECORDS_SEGMENT_BYTES, MLDESK_RECORDS_MAX_SEGMENTS, MLDESK_MAX_BODY_BYTES,
+// MLDESK_FEEDBACK_DIR (<records dir>-feedback), MLDESK_FEEDBACK_MAX_BYTES;
 // or args --model/--name/--host/--port/--records.
 import http from 'node:http';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { inferRequest, invocationsRequest, type InferInputTensor, type InferOutputTensor, type TensorMeta } from '../../shared/runtime';
 import { RecordRing } from './ring';
+import { FEEDBACK_MAX_BODY, FeedbackError, FeedbackStore, feedbackDirOf } from './feedback';
 import { infer, loadModel, RequestError, shapeOf, unflatten, type LoadedModel } from './model';
 import { Metrics } from './metrics';
 import { GracefulDrain } from './drain';
@@ -39,6 +43,12 @@ const ring = new RecordRing({
   segmentBytes: num(process.env.MLDESK_RECORDS_SEGMENT_BYTES, 8 * 1024 * 1024),
   maxSegments: num(process.env.MLDESK_RECORDS_MAX_SEGMENTS, 64),
 });
+const feedback = new FeedbackStore({
+  dir: process.env.MLDESK_FEEDBACK_DIR || feedbackDirOf(recordsDir),
+  maxBytes: num(process.env.MLDESK_FEEDBACK_MAX_BYTES, 32 * 1024 * 1024),
+  segmentBytes: 2 * 1024 * 1024,
+  maxSegments: 64,
+});
 const metrics = new Metrics();
 let model: LoadedModel | null = null;
 const drain = new GracefulDrain(
@@ -46,25 +56,26 @@ const drain = new GracefulDrain(
   num(process.env.MLDESK_DRAIN_TIMEOUT_MS, 30_000),
   (clean) => {
     ring.close();
+    feedback.close();
     if (clean) process.stdout.write('mldesk-runtime: drained, exiting\n');
   },
 );
 
-function send(res: http.ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+function send(res: http.ServerResponse, status: number, body: unknown, type = 'application/json', headers: Record<string, string> = {}): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   // A 413 keeps the connection: the rest of that body is read and discarded (never buffered), so the
   // client can finish sending and read the answer instead of hitting EPIPE.
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text), ...(drain.draining ? { connection: 'close' } : {}) });
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text), ...headers, ...(drain.draining ? { connection: 'close' } : {}) });
   res.end(text);
 }
 
-/** Reads a body up to maxBody bytes, counting while streaming; never buffers past the limit. */
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+/** Reads a body up to `limit` bytes, counting while streaming; never buffers past the limit. */
+function readBody(req: http.IncomingMessage, limit = maxBody): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared > maxBody) {
+    if (declared > limit) {
       req.resume(); // discard without buffering so the client can read the 413
-      reject(new RequestError(413, `body of ${declared} bytes exceeds the ${maxBody}-byte limit`));
+      reject(new RequestError(413, `body of ${declared} bytes exceeds the ${limit}-byte limit`));
       return;
     }
     const chunks: Buffer[] = [];
@@ -73,10 +84,10 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
     req.on('data', (c: Buffer) => {
       if (over) return;
       n += c.length;
-      if (n > maxBody) {
+      if (n > limit) {
         over = true;
         chunks.length = 0;
-        reject(new RequestError(413, `body exceeds the ${maxBody}-byte limit`));
+        reject(new RequestError(413, `body exceeds the ${limit}-byte limit`));
         return;
       }
       chunks.push(c);
@@ -86,8 +97,8 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  const buf = await readBody(req);
+async function readJson(req: http.IncomingMessage, limit = maxBody): Promise<unknown> {
+  const buf = await readBody(req, limit);
   try {
     return JSON.parse(buf.toString('utf8'));
   } catch (e) {
@@ -102,6 +113,18 @@ function clip(v: unknown): unknown {
 
 function record(route: string, id: string, inputs: unknown, outputs: unknown, started: number, status: number, error?: string): void {
   ring.append({ id, time: new Date().toISOString(), route, inputs: clip(inputs), outputs: clip(outputs), latency_ms: Number((performance.now() - started).toFixed(3)), status, ...(error ? { error } : {}) });
+}
+
+/** A caller's own request id (x-request-id): printable, at most 256 characters; anything else is ignored. */
+function headerId(req: http.IncomingMessage): string | null {
+  const h = req.headers['x-request-id'];
+  const v = Array.isArray(h) ? h[0] : h;
+  return v && v.length <= 256 && /^[\x21-\x7e]+$/.test(v) ? v : null;
+}
+
+/** The x-request-id answer header, when the id can be one (an OIP body's id may hold anything). */
+function idHeader(id: string): Record<string, string> {
+  return id.length <= 256 && /^[\x21-\x7e]+$/.test(id) ? { 'x-request-id': id } : {};
 }
 
 function zodMessage(e: { issues: Array<{ path: PropertyKey[]; message: string }> }): string {
@@ -185,6 +208,23 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, url: U
     const limit = Math.min(10_000, Math.max(1, Math.floor(num(url.searchParams.get('limit') ?? undefined, 1000))));
     return [p, (send(res, 200, ring.read(after, limit)), 200)];
   }
+  if (p === '/mldesk/feedback') {
+    if (method === 'GET') {
+      const after = Math.max(0, Math.floor(num(url.searchParams.get('after') ?? undefined, 0)));
+      const limit = Math.min(10_000, Math.max(1, Math.floor(num(url.searchParams.get('limit') ?? undefined, 1000))));
+      return [p, (send(res, 200, feedback.read(after, limit)), 200)];
+    }
+    if (method === 'POST') {
+      const body = await readJson(req, FEEDBACK_MAX_BODY);
+      try {
+        return [p, (send(res, 200, { accepted: feedback.accept(body) }), 200)];
+      } catch (e) {
+        if (e instanceof FeedbackError) throw new RequestError(e.status, e.message);
+        throw e;
+      }
+    }
+    throw Object.assign(new RequestError(405, `use GET or POST for ${p}`), { route: p });
+  }
   const mm = /^\/v2\/models\/([^/]+)(?:\/versions\/[^/]+)?(\/ready|\/infer)?$/.exec(p);
   if (mm) {
     const name = decodeURIComponent(mm[1]!);
@@ -198,7 +238,7 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, url: U
     if (method === 'GET' && mm[2] === '/ready') return [tmpl, (send(res, 200, { name: m.name, ready: !drain.draining }), 200)];
     if (method === 'POST' && mm[2] === '/infer') {
       const started = performance.now();
-      let id: string = randomUUID();
+      let id: string = headerId(req) ?? randomUUID();
       let inputs: unknown = null;
       try {
         const body = await readJson(req);
@@ -207,7 +247,7 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, url: U
         id = parsed.data.id ?? id;
         inputs = parsed.data.inputs;
         const outputs = await infer(m, parsed.data.inputs, parsed.data.outputs?.map((o) => o.name));
-        send(res, 200, { model_name: m.name, model_version: '1', id, outputs });
+        send(res, 200, { model_name: m.name, model_version: '1', id, outputs }, 'application/json', idHeader(id));
         record(tmpl, id, inputs, outputs, started, 200);
         return [tmpl, 200];
       } catch (e) {
@@ -220,13 +260,13 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, url: U
   if (method === 'POST' && p === '/invocations') {
     if (!model) throw new RequestError(503, 'model not loaded');
     const started = performance.now();
-    const id = randomUUID();
+    const id = headerId(req) ?? randomUUID();
     let body: unknown = null;
     try {
       body = await readJson(req);
       const outs = await infer(model, invocationsToInputs(model, body));
       const preds = predictions(outs);
-      send(res, 200, { predictions: preds });
+      send(res, 200, { predictions: preds }, 'application/json', idHeader(id));
       record(p, id, body, preds, started, 200);
       return [p, 200];
     } catch (e) {

@@ -44,6 +44,11 @@ export const columnDrift = z.object({
   /** Why a column could not be tested (e.g. all values missing in one side); drifted is false then. */
   note: z.string().nullable(),
   distribution: distribution.nullable(),
+  /**
+   * Every statistic that applies to the column, by method (only when asked for: `mldesk drift --all`): numeric
+   * columns ks, wasserstein (normed), jensenshannon, psi; categorical ones chisquare, ztest, jensenshannon, psi.
+   */
+  statistics: z.record(z.string(), z.object({ statistic: z.number().nullable(), pValue: z.number().nullable() })).optional(),
 });
 export type ColumnDrift = z.infer<typeof columnDrift>;
 
@@ -69,11 +74,19 @@ export const windowSpec = z.discriminatedUnion('kind', [
 ]);
 export type WindowSpec = z.infer<typeof windowSpec>;
 
+/** The `column` of monitor.distribution that means the model's output (the prediction drift), not a feature. */
+export const PREDICTION_COLUMN = '@prediction';
+
 export const monitorWindow = z.object({
+  /** 0, 1, 2… in order (a new window spec, reference or column option numbers them again). */
   index: z.number().int(),
+  /** ms: count windows span their first to last record; time windows their bounds. */
   start: z.number(),
   end: z.number(),
+  /** Rows (a batch request counts its rows; a count window closes at the first request that fills it). */
   count: z.number(),
+  /** Inference requests (errors included). */
+  requests: z.number(),
   /** Per feature: the drift score (p-value or distance), its threshold and the verdict. */
   features: z.record(z.string(), z.object({ method: driftMethod, score: z.number().nullable(), threshold: z.number(), drifted: z.boolean(), psi: z.number().nullable() })),
   driftShare: z.number(),
@@ -81,7 +94,9 @@ export const monitorWindow = z.object({
   /** Drift of the model's output (the positive-class probability or the prediction). */
   prediction: z.object({ method: driftMethod, score: z.number().nullable(), threshold: z.number(), drifted: z.boolean() }).nullable(),
   latencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
+  /** Share of the requests answered with a 4xx/5xx. */
   errorRate: z.number(),
+  /** Requests per second over the window. */
   throughput: z.number(),
   cpuPercent: z.number().nullable(),
   memoryBytes: z.number().nullable(),
@@ -94,14 +109,26 @@ export const monitorWindow = z.object({
 });
 export type MonitorWindow = z.infer<typeof monitorWindow>;
 
+/**
+ * What a rule can watch, per window: drift_share (0..1); prediction_drift and feature_drift:<column> (1 when drifted,
+ * else 0); latency_p50_ms / latency_p95_ms / latency_p99_ms; error_rate (0..1); throughput (requests/s);
+ * cpu_percent; memory_bytes; accuracy, auc, rmse and label_delay_ms (windows with at least 10 labels).
+ */
+export const RULE_METRICS = ['drift_share', 'prediction_drift', 'latency_p50_ms', 'latency_p95_ms', 'latency_p99_ms', 'error_rate', 'throughput', 'cpu_percent', 'memory_bytes', 'accuracy', 'auc', 'rmse', 'label_delay_ms'] as const;
+export const ruleMetric = z
+  .string()
+  .min(1)
+  .max(300)
+  .refine((m) => (RULE_METRICS as readonly string[]).includes(m) || /^feature_drift:.{1,280}$/.test(m), { message: `one of ${RULE_METRICS.join(', ')}, or feature_drift:<column>` });
+
 export const alertRule = z.object({
   id: z.string(),
   deployment: z.string(),
-  /** e.g. 'drift_share', 'feature_drift:<column>', 'prediction_drift', 'latency_p99_ms', 'error_rate', 'accuracy'. */
-  metric: z.string().min(1).max(300),
+  /** See RULE_METRICS, e.g. 'drift_share', 'feature_drift:<column>', 'prediction_drift', 'latency_p99_ms', 'error_rate', 'accuracy'. */
+  metric: ruleMetric,
   op: z.enum(['>=', '<=']),
-  threshold: z.number(),
-  /** Fires when this many windows in a row breach it. */
+  threshold: z.number().finite(),
+  /** Fires when this many windows in a row breach it (once per streak). */
   windows: z.number().int().min(1).max(1000),
   enabled: z.boolean(),
 });
@@ -117,11 +144,25 @@ export const alert = z.object({
   message: z.string(),
   /** The window that fired it (the chart point to open). */
   window: z.number().int(),
+  /** The feature whose overlay that point opens: the rule's feature, or the most drifted one of a drift_share / prediction alert (PREDICTION_COLUMN for prediction drift). */
+  column: z.string().nullable(),
   firedAt: z.number(),
   state: z.enum(['open', 'acknowledged', 'resolved']),
   updatedAt: z.number(),
 });
 export type Alert = z.infer<typeof alert>;
+
+/** Where the reference in use comes from, what it holds, and what the prediction drift is measured against. */
+export const referenceInfo = z.object({
+  /** first-window: no dataset could be found or read, so the deployment's first window is the reference. */
+  source: z.enum(['lineage', 'override', 'first-window']),
+  label: z.string(),
+  rows: z.number(),
+  /** model: the deployed model's outputs on the reference sample (onnxruntime in the app); first-window: the first window's outputs. */
+  predictions: z.enum(['model', 'first-window', 'none']),
+  problem: z.string().nullable(),
+});
+export type ReferenceInfo = z.infer<typeof referenceInfo>;
 
 export const monitorConfig = z.object({
   deployment: z.string(),
@@ -154,11 +195,20 @@ export const monitorMethods = {
   overview: method(
     'A deployment’s monitoring: its config, the last windows (drift, latency, errors, throughput, resources, performance) and open alerts.',
     z.object({ deployment: deploymentName, windows: z.number().int().min(1).max(1000).default(100) }).strict(),
-    z.object({ config: monitorConfig, windows: z.array(monitorWindow), alerts: z.array(alert), records: z.number(), features: z.array(z.string()) }),
+    z.object({
+      config: monitorConfig,
+      /** Oldest first; the last one is the open window when it has records. */
+      windows: z.array(monitorWindow),
+      alerts: z.array(alert),
+      records: z.number(),
+      features: z.array(z.string()),
+      /** null until the reference is resolved (the first windows of a deployment). */
+      reference: referenceInfo.nullable(),
+    }),
     'viewer',
   ),
   distribution: method(
-    'Reference vs current distribution of one feature in one window (the overlay behind a chart point).',
+    'Reference vs current distribution of one feature in one window (the overlay behind a chart point); column PREDICTION_COLUMN for the model output.',
     z.object({ deployment: deploymentName, window: z.number().int().min(0), column: z.string().min(1).max(1000) }).strict(),
     columnDrift,
     'viewer',
@@ -171,7 +221,14 @@ export const monitorMethods = {
         window: windowSpec.optional(),
         reference: datasetRef.nullable().optional(),
         columns: z.record(z.string().max(1000), columnDriftOption).optional(),
-        webhook: z.string().url().max(2000).nullable().optional(),
+        /** An http(s) URL: each alert that fires is POSTed there as JSON (retried with backoff). */
+        webhook: z
+          .string()
+          .url()
+          .max(2000)
+          .refine((u) => /^https?:\/\//i.test(u), { message: 'an http:// or https:// URL' })
+          .nullable()
+          .optional(),
       })
       .strict(),
     monitorConfig,
@@ -196,5 +253,5 @@ export const monitorMethods = {
 
 export const monitorTopics = {
   'monitor.window': topic('A monitoring window of a deployment was updated or closed.', z.object({ deployment: z.string(), window: monitorWindow })),
-  'monitor.alert': topic('An alert fired or changed state.', alert),
+  'monitor.alert': topic('An alert fired or changed state (`change`: what just happened).', alert.extend({ change: z.enum(['fired', 'acknowledged', 'resolved']) })),
 };

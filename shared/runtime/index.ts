@@ -98,3 +98,36 @@ export const recordsResponse = z.object({
   dropped_before: z.number().int().nonnegative(),
 });
 export type RecordsResponse = z.infer<typeof recordsResponse>;
+
+/** Ground truth for a prediction: the request id (OIP `id`, or the `x-request-id` the runtime answered with), the row of a batch request (0 by default) and its label. */
+export const FEEDBACK_MAX_ITEMS = 10_000;
+export const feedbackLabel = z.union([z.number().finite(), z.string().max(1000), z.boolean()]);
+export type FeedbackLabel = z.infer<typeof feedbackLabel>;
+export const feedbackItem = z
+  .object({
+    id: z.string().min(1).max(256),
+    row: z.number().int().min(0).max(1_000_000).optional(),
+    label: feedbackLabel,
+  })
+  .strict();
+export type FeedbackItem = z.infer<typeof feedbackItem>;
+/** POST /mldesk/feedback: one `{id, label}` or a batch `{feedback: [{id, label}, …]}`. */
+export const feedbackRequest = z.union([feedbackItem, z.object({ feedback: z.array(feedbackItem).min(1).max(FEEDBACK_MAX_ITEMS) }).strict()]);
+export type FeedbackRequest = z.infer<typeof feedbackRequest>;
+export const feedbackResponse = z.object({ accepted: z.number().int().nonnegative() });
+
+/** One label as the runtime stored it (its own clock in `time`: the delay is measured against the record's). */
+export const feedbackRecord = z.object({
+  seq: z.number().int().positive(),
+  id: z.string(),
+  row: z.number().int().nonnegative(),
+  label: feedbackLabel,
+  time: z.string(),
+});
+export type FeedbackRecord = z.infer<typeof feedbackRecord>;
+export const feedbackPage = z.object({
+  feedback: z.array(feedbackRecord),
+  next: z.number().int().nonnegative(),
+  dropped_before: z.number().int().nonnegative(),
+});
+export type FeedbackPage = z.infer<typeof feedbackPage>;

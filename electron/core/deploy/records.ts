@@ -1,4 +1,4 @@
-import { recordsResponse } from '../../../shared/runtime';
+import { feedbackPage, recordsResponse } from '../../../shared/runtime';
 import type { InferenceRecordRow } from '../../../shared/contract';
 import type { EngineContext } from '../context';
 import type { DeploymentsTable } from './table';
@@ -31,7 +31,7 @@ function json(text: string | null): unknown {
 
 /**
  * Pulls each deployment's inference records (the runtime's ring, GET /mldesk/records?after=) into
- * `inference_records`. The runtime's seq restarts with each new container, so the store numbers records per
+ * `inference_records`, then the labels sent to it (GET /mldesk/feedback?after=) into `inference_feedback`. The runtime's seq restarts with each new container, so the store numbers records per
  * deployment itself and remembers, per deployment, which container and runtime seq it has read up to.
  */
 export class RecordsPuller {
@@ -91,14 +91,62 @@ export class RecordsPuller {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       db.transaction(() => {
+        // Another mldesk process on this data dir (the app and the CLI) may have stored this page meanwhile: the
+        // cursor read again inside the transaction says what is new.
+        const now = this.table.get(name)?.recordsCursor;
+        const done = now?.container === container ? Math.max(after, now.after) : after;
         let seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) FROM inference_records WHERE deployment = ?').pluck().get(name) as number) ?? 0;
         for (const r of records) {
+          if (r.seq <= done) continue;
           insert.run(name, ++seq, r.id, r.time, r.route, row.model, version, JSON.stringify(r.inputs ?? null), JSON.stringify(r.outputs ?? null), r.latency_ms, r.status, r.error ?? null, container, r.seq);
         }
-        this.table.update(name, { recordsCursor: { container, after: Math.max(after, next) }, updatedAt: row.updatedAt });
-      })();
+        this.table.update(name, { recordsCursor: { container, after: Math.max(done, next) }, updatedAt: row.updatedAt });
+      }).immediate();
       total += records.length;
       if (records.length < PAGE) break;
+    }
+    await this.pullFeedback(name, container, port).catch(() => 0);
+    return total;
+  }
+
+  /** Labels of `container` since the last pull (after its records: a label's prediction is in the store first). */
+  private async pullFeedback(name: string, container: string, port: number): Promise<number> {
+    const db = this.ctx.store.db;
+    let total = 0;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      if (!db.open) return total;
+      const cur = db.prepare('SELECT container, after FROM inference_feedback_cursor WHERE deployment = ?').get(name) as { container: string; after: number } | undefined;
+      const after = cur?.container === container ? cur.after : 0;
+      let parsed;
+      try {
+        const a = await loopback(port, `/mldesk/feedback?after=${after}&limit=${PAGE}`, { timeoutMs: 3000 });
+        if (a.status !== 200) return total; // an older runtime without feedback, or not answering now
+        parsed = feedbackPage.safeParse(JSON.parse(a.body.toString('utf8')));
+      } catch {
+        return total;
+      }
+      if (!parsed.success || !db.open) return total;
+      const { feedback, next } = parsed.data;
+      const upsert = db.prepare(
+        // A label sent again replaces the earlier one, under a new seq (readers follow seq).
+        'INSERT OR REPLACE INTO inference_feedback (deployment, request_id, row_index, label, received_at, container, source_seq) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
+      db.transaction(() => {
+        const now = db.prepare('SELECT container, after FROM inference_feedback_cursor WHERE deployment = ?').get(name) as { container: string; after: number } | undefined;
+        const done = now?.container === container ? Math.max(after, now.after) : after;
+        for (const f of feedback) {
+          if (f.seq <= done) continue;
+          const at = Date.parse(f.time);
+          upsert.run(name, f.id, f.row, JSON.stringify(f.label), Number.isFinite(at) ? at : Date.now(), container, f.seq);
+        }
+        db.prepare('INSERT INTO inference_feedback_cursor (deployment, container, after) VALUES (?, ?, ?) ON CONFLICT (deployment) DO UPDATE SET container = excluded.container, after = excluded.after').run(
+          name,
+          container,
+          Math.max(done, next),
+        );
+      }).immediate();
+      total += feedback.length;
+      if (feedback.length < PAGE) break;
     }
     return total;
   }

@@ -6,6 +6,8 @@ import type { Engine } from '../engine';
 import type { RegistryService } from '../registry';
 import type { Tracking } from '../tracking';
 import { resolveUserPath } from '../paths';
+import { modelLineage } from '../registry';
+import { replayDemoTraffic, type DemoTrafficReport } from '../monitor/demoTraffic';
 
 export const DEMO_NAME = 'credit-risk-demo';
 
@@ -139,4 +141,102 @@ export function registerDemoModels(services: { tracking: Tracking; registry: Reg
     registered.push({ version: mv.version, alias, runId: c.runId, runName: c.runName, valAuc: c.valAuc });
   }
   return registered;
+}
+
+/** The demo deployment (the champion of DEMO_MODEL) and its monitoring windows: small, so the replay shows several. */
+export const DEMO_DEPLOYMENT = 'credit-risk';
+/**
+ * 500 rows: with a reference over 1000 rows Evidently's rules pick Wasserstein / Jensen–Shannon (threshold 0.1), which
+ * windows of a few hundred rows of the very training distribution cross now and then by chance; at 500 they rarely do,
+ * while the production batch's shifts (income, credit score: 0.4–0.7) stand far above.
+ */
+export const DEMO_WINDOW = { kind: 'count', size: 500 } as const;
+
+export interface DemoServing {
+  /** Why nothing was deployed or replayed (Docker unavailable, no champion), else null. */
+  skipped: string | null;
+  /** The deployment (DEMO_DEPLOYMENT, or a name of this data dir's own when another one holds it on the engine). */
+  name: string | null;
+  url: string | null;
+  version: string | null;
+  traffic: DemoTrafficReport | null;
+  windows: number;
+  driftedWindows: number;
+  alerts: string[];
+}
+
+/**
+ * Serves the demo champion as DEMO_DEPLOYMENT (deployed when missing or serving another version) and replays traffic
+ * at it: rows like the training data, then the drifted production batch, labels sent late (monitor/demoTraffic.ts).
+ * The records are then pulled and folded into windows at once, so the Monitoring tab shows the drift and its alert on
+ * first open. Without Docker it says why and does nothing. `traffic: false` deploys only.
+ */
+export async function serveDemo(engine: Engine, opts: { traffic?: boolean; log?: (line: string) => void } = {}): Promise<DemoServing> {
+  const log = opts.log ?? (() => undefined);
+  const out: DemoServing = { skipped: null, name: null, url: null, version: null, traffic: null, windows: 0, driftedWindows: 0, alerts: [] };
+  const st = await engine.containers.status();
+  if (!st.available) {
+    out.skipped = `the Docker engine is not available (${st.problem?.message ?? 'unknown problem'})${st.problem?.hint ? `; ${st.problem.hint}` : ''}`;
+    return out;
+  }
+  let champion;
+  try {
+    champion = engine.registry.getModelVersionByAlias(DEMO_MODEL, 'champion');
+  } catch {
+    out.skipped = `model ${DEMO_MODEL} has no champion yet (run mldesk demo first)`;
+    return out;
+  }
+  // The demo deployment of this data dir: the one serving DEMO_MODEL already, else DEMO_DEPLOYMENT — or, when another
+  // data dir on this Docker engine has a deployment of that name (container names are the engine's), a suffixed one.
+  const mine = engine.deploy.table.byModel(DEMO_MODEL);
+  const alternate = `${DEMO_DEPLOYMENT}-${engine.deploy.target.storeId.slice(0, 6)}`;
+  let name = mine.find((r) => r.name === DEMO_DEPLOYMENT)?.name ?? mine.find((r) => r.name === alternate)?.name ?? null;
+  if (!name) name = engine.deploy.table.get(DEMO_DEPLOYMENT) ? alternate : DEMO_DEPLOYMENT;
+  const running = engine.deploy.table.get(name) ? await engine.deploy.get(name).catch(() => null) : null;
+  if (!running || running.status !== 'running' || running.version !== champion.version) {
+    const deploy = async (as: string) => {
+      log(`Deploying ${DEMO_MODEL} v${champion.version} (@champion) as '${as}'…`);
+      const started = Date.now();
+      const { jobId } = await engine.deploy.apply({ model: DEMO_MODEL, version: champion.version, name: as, runtime: { kind: 'onnx' }, env: {}, readyTimeoutSec: 120 });
+      await engine.jobs.wait(jobId);
+      log(`  ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    };
+    try {
+      await deploy(name);
+    } catch (e) {
+      if (name !== DEMO_DEPLOYMENT || !/is not this mldesk data dir's/.test((e as Error).message)) throw e;
+      // Nothing of it runs: forget the failed attempt, deploy under this data dir's own name.
+      await engine.deploy.remove(name).catch(() => undefined);
+      log(`  '${name}' is taken on this Docker engine by another mldesk data dir`);
+      name = alternate;
+      await deploy(name);
+    }
+  }
+  const d = await engine.deploy.get(name);
+  out.name = name;
+  out.url = d.url;
+  out.version = d.version;
+  if (opts.traffic === false) return out;
+  await engine.monitor.configure({ deployment: name, window: DEMO_WINDOW });
+  const lineage = await modelLineage(engine.registry, engine.tracking, engine.data, DEMO_MODEL, d.version);
+  const projectId = lineage.projectId ?? lineage.datasets.find((x) => x.version)?.version?.projectId;
+  if (!projectId) {
+    out.skipped = `${DEMO_MODEL} v${d.version} does not lead to its project (lineage): no data to replay`;
+    return out;
+  }
+  const before = new Set(engine.monitor.alerts({ deployment: name, limit: 10_000 }).map((a) => a.id));
+  out.traffic = await replayDemoTraffic({ port: d.port, model: DEMO_MODEL, projectDir: engine.projects.pathOf(projectId), onPhase: log });
+  // Pull what the runtime recorded (and the labels), then fold it into windows now rather than on the next ticks.
+  await engine.deploy.readRecords(name, 0, 1);
+  await engine.monitor.flush(name);
+  const ov = await engine.monitor.overview(name, 1000);
+  const closed = ov.windows.filter((w) => !w.open);
+  out.windows = closed.length;
+  out.driftedWindows = closed.filter((w) => w.datasetDrift || w.prediction?.drifted).length;
+  out.alerts = engine.monitor
+    .alerts({ deployment: name, limit: 10_000 })
+    .filter((a) => !before.has(a.id))
+    .reverse()
+    .map((a) => a.message);
+  return out;
 }

@@ -289,4 +289,103 @@ export const migrations: Migration[] = [
       CREATE INDEX inference_records_by_time ON inference_records (deployment, time);
     `,
   },
+  {
+    version: 7,
+    name: 'monitoring: ground truth, windows, alert rules and alerts',
+    sql: `
+      -- Labels sent to a runtime's POST /mldesk/feedback, pulled like the records. One label per (request, row): a
+      -- later label replaces an earlier one. received_at is the runtime's clock (the records' clock too).
+      -- seq (never reused) orders arrivals, so a reader follows new and replaced labels with one cursor.
+      CREATE TABLE inference_feedback (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        deployment  TEXT NOT NULL,
+        request_id  TEXT NOT NULL,
+        row_index   INTEGER NOT NULL DEFAULT 0,
+        label       TEXT NOT NULL,               -- JSON: number | string | boolean
+        received_at INTEGER NOT NULL,            -- ms
+        container   TEXT,
+        source_seq  INTEGER,
+        UNIQUE (deployment, request_id, row_index)
+      );
+      CREATE INDEX inference_feedback_by_seq ON inference_feedback (deployment, seq);
+      -- Where the feedback pull stopped per deployment (the runtime's own seq in one serving container).
+      CREATE TABLE inference_feedback_cursor (
+        deployment TEXT PRIMARY KEY,
+        container  TEXT NOT NULL,
+        after      INTEGER NOT NULL
+      );
+      -- Feedback joins predictions by request id.
+      CREATE INDEX inference_records_by_id ON inference_records (deployment, id);
+
+      -- Per deployment: windows, reference dataset, per-column drift options, webhook. epoch changes when the windows
+      -- must be computed again (another window spec, reference or column options).
+      CREATE TABLE monitor_config (
+        deployment TEXT PRIMARY KEY,
+        window_spec TEXT NOT NULL,               -- JSON WindowSpec
+        reference  TEXT,                         -- JSON {projectId, path, commit} (an override) or NULL (lineage)
+        columns    TEXT NOT NULL DEFAULT '{}',   -- JSON {column: {method?, threshold?}}
+        webhook    TEXT,
+        epoch      INTEGER NOT NULL DEFAULT 1,
+        feedback_cursor INTEGER NOT NULL DEFAULT 0, -- inference_feedback.seq read up to (this epoch)
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      -- Closed windows (the open one lives in memory), computed once from inference_records.
+      CREATE TABLE monitor_windows (
+        deployment TEXT NOT NULL,
+        epoch      INTEGER NOT NULL,
+        idx        INTEGER NOT NULL,
+        first_seq  INTEGER NOT NULL,
+        last_seq   INTEGER NOT NULL,
+        start_at   INTEGER NOT NULL,
+        end_at     INTEGER NOT NULL,
+        data       TEXT NOT NULL,                -- JSON MonitorWindow
+        detail     TEXT,                         -- JSON per-column ColumnDrift (for the overlays)
+        PRIMARY KEY (deployment, epoch, idx)
+      ) WITHOUT ROWID;
+      CREATE INDEX monitor_windows_by_seq ON monitor_windows (deployment, epoch, last_seq);
+      -- Each labelled prediction, in the window that holds its request (performance by window).
+      CREATE TABLE monitor_labels (
+        deployment TEXT NOT NULL,
+        epoch      INTEGER NOT NULL,
+        request_id TEXT NOT NULL,
+        row_index  INTEGER NOT NULL,
+        idx        INTEGER NOT NULL,
+        score      REAL,                         -- P(positive class) or the numeric prediction
+        predicted  TEXT,                         -- the predicted class
+        label      TEXT NOT NULL,                -- JSON
+        delay_ms   REAL,
+        PRIMARY KEY (deployment, epoch, request_id, row_index)
+      ) WITHOUT ROWID;
+      CREATE INDEX monitor_labels_by_window ON monitor_labels (deployment, epoch, idx);
+      CREATE TABLE monitor_rules (
+        id         TEXT PRIMARY KEY,
+        deployment TEXT NOT NULL,
+        position   INTEGER NOT NULL,
+        metric     TEXT NOT NULL,
+        op         TEXT NOT NULL CHECK (op IN ('>=', '<=')),
+        threshold  REAL NOT NULL,
+        windows    INTEGER NOT NULL,
+        enabled    INTEGER NOT NULL DEFAULT 1
+      );
+      CREATE INDEX monitor_rules_by_deployment ON monitor_rules (deployment, position);
+      CREATE TABLE monitor_alerts (
+        id         TEXT PRIMARY KEY,
+        deployment TEXT NOT NULL,
+        rule_id    TEXT NOT NULL,
+        epoch      INTEGER NOT NULL,
+        metric     TEXT NOT NULL,
+        value      REAL NOT NULL,
+        threshold  REAL NOT NULL,
+        message    TEXT NOT NULL,
+        window_idx INTEGER NOT NULL,
+        column_name TEXT,
+        fired_at   INTEGER NOT NULL,
+        state      TEXT NOT NULL CHECK (state IN ('open', 'acknowledged', 'resolved')),
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX monitor_alerts_by_deployment ON monitor_alerts (deployment, fired_at);
+      CREATE INDEX monitor_alerts_by_rule ON monitor_alerts (rule_id, epoch, window_idx);
+    `,
+  },
 ];
