@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { median, root, stop, tmp } from './lib.mjs';
+import { median, removeDeployment, root, stop, tmp } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const Docker = require('dockerode');
@@ -198,13 +198,6 @@ try {
   console.log(`  ratio deploy/baseline:           first ${(deployTimes[0] / median(base)).toFixed(1)}x, redeploy ${(median(switchTimes) / median(base)).toFixed(1)}x`);
   console.log(`  redeploys under 2 clients:       ${total} requests, ${failed} failed ${JSON.stringify(counts)}`);
 } finally {
-  if (engine) {
-    await engine.call('deploy.remove', { name: DEP }).catch(() => undefined);
-    await engine.close();
-  }
-  const imgs = await docker.listImages({ filters: { label: ['mldesk.kind=model'] } }).catch(() => []);
-  for (const img of imgs) if (img.Labels?.['mldesk.model'] === MODEL) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
-  const left = await docker.listContainers({ all: true, filters: { label: [`mldesk.deployment=${DEP}`] } }).catch(() => []);
-  for (const c of left) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  await removeDeployment(docker, engine, DEP, MODEL);
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -47,3 +47,15 @@ export const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 export const fmt = (ms) => `${ms.toFixed(0)} ms`;
+
+/** A bench's teardown of its deployment: removed through the engine (then closed), leftover containers and the model's images removed with `docker`. */
+export async function removeDeployment(docker, engine, dep, model) {
+  if (engine) {
+    await engine.call('deploy.remove', { name: dep }).catch(() => undefined);
+    await engine.close();
+  }
+  const imgs = await docker.listImages({ filters: { label: ['mldesk.kind=model'] } }).catch(() => []);
+  for (const img of imgs) if (img.Labels?.['mldesk.model'] === model) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+  const left = await docker.listContainers({ all: true, filters: { label: [`mldesk.deployment=${dep}`] } }).catch(() => []);
+  for (const c of left) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+}

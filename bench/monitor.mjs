@@ -17,7 +17,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { root, tmp } from './lib.mjs';
+import { removeDeployment, root, tmp } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const Docker = require('dockerode');
@@ -190,13 +190,6 @@ try {
   console.log(`  heap:        ${mb(samples[0]?.heap ?? 0)} → ${mb(samples.at(-1)?.heap ?? 0)} MB; slope over the second half ${slope(half.map((s) => ({ t: s.t, v: s.heap / 1e6 }))).toFixed(2)} MB/min${gc ? ' (after GC)' : ' (run with --expose-gc for post-GC figures)'}`);
 } finally {
   gen?.kill('SIGKILL');
-  if (engine) {
-    await engine.call('deploy.remove', { name: DEP }).catch(() => undefined);
-    await engine.close();
-  }
-  const imgs = await docker.listImages({ filters: { label: ['mldesk.kind=model'] } }).catch(() => []);
-  for (const img of imgs) if (img.Labels?.['mldesk.model'] === MODEL) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
-  const left = await docker.listContainers({ all: true, filters: { label: [`mldesk.deployment=${DEP}`] } }).catch(() => []);
-  for (const c of left) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  await removeDeployment(docker, engine, DEP, MODEL);
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -9,9 +9,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import * as ort from 'onnxruntime-node';
-import { callOk, repoRoot, request, runCli, tmpDir } from './helpers';
+import { callOk, dockerSuite, repoRoot, request, runCli, tmpDir } from './helpers';
 import { startServer, type Served } from '../electron/host/serve';
 import type { Deployment, DeploymentStats, DeployPlan, InferenceRecordRow, JobInfo, ModelLineage, ModelVersion, RolloutReport } from '../shared/contract';
 import { LABEL } from '../electron/core/deploy/local';
@@ -19,13 +19,7 @@ import { histogramQuantile, parsePrometheus, runtimeFigures } from '../electron/
 import { parseMemory } from '../electron/host/deployCli';
 import { createDemoProject, seedDemoRuns } from '../electron/core/projects/demo';
 
-const docker = new Docker();
-const dockerUp = await docker
-  .ping()
-  .then(() => true)
-  .catch(() => false);
-const why = 'dockerd is not reachable (DOCKER_HOST or /var/run/docker.sock)';
-if (!dockerUp && !process.env.CI) console.log(`deploy.test: skipped — ${why}`);
+const { docker, suite } = await dockerSuite('deploy');
 
 // ── pure pieces (no Docker) ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -65,16 +59,7 @@ describe('deploy: metrics and CLI parsing', () => {
 
 // ── against dockerd ──────────────────────────────────────────────────────────────────────────────────────────────
 
-const suite = dockerUp ? describe : process.env.CI ? describe : describe.skip;
-
 suite('deploy: the local Docker target', () => {
-  if (!dockerUp) {
-    it('needs dockerd', () => {
-      expect.fail(`${why}: the deploy suite cannot run (CI must provide dockerd)`);
-    });
-    return;
-  }
-
   const tag = Math.random().toString(36).slice(2, 7);
   const MODEL = `deploytest-${tag}`;
   const DEP = `dt-${tag}`;

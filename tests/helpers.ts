@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { afterAll } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import Docker from 'dockerode';
 import { startServer, type Served } from '../electron/host/serve';
 import { toMlflowError } from '../electron/core/tracking/errors';
 import type { Engine } from '../electron/core/engine';
@@ -102,4 +103,30 @@ export async function callOk<T>(engine: Engine, name: string, input: unknown): P
   const r = await engine.call(name, input);
   if (!r.ok) throw MldeskError.from(r.error);
   return r.value as T;
+}
+
+/**
+ * A suite that needs dockerd: without it the suite is skipped locally (with a note) and fails in CI (which must
+ * provide dockerd). `docker` is the client the suite's own checks and cleanup use.
+ */
+export async function dockerSuite(name: string): Promise<{ docker: Docker; suite: (title: string, body: () => void) => void }> {
+  const docker = new Docker();
+  const up = await docker.ping().then(
+    () => true,
+    () => false,
+  );
+  const why = 'dockerd is not reachable (DOCKER_HOST or /var/run/docker.sock)';
+  if (!up && !process.env.CI) console.log(`${name}.test: skipped — ${why}`);
+  const run = up || process.env.CI ? describe : describe.skip;
+  const suite = (title: string, body: () => void) =>
+    run(title, () => {
+      if (!up) {
+        it('needs dockerd', () => {
+          expect.fail(`${why}: the ${name} suite cannot run (CI must provide dockerd)`);
+        });
+        return;
+      }
+      body();
+    });
+  return { docker, suite };
 }

@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import Docker from 'dockerode';
-import { callOk, repoRoot, request, tmpDir } from './helpers';
+import type Docker from 'dockerode';
+import { callOk, dockerSuite, repoRoot, request, tmpDir } from './helpers';
 import { startServer, type Served } from '../electron/host/serve';
 import { featureRows, normLabel, predictions } from '../electron/core/monitor/flatten';
 import { auc, performanceOf, quantile } from '../electron/core/monitor/performance';
@@ -266,23 +266,9 @@ describe('monitor: webhook deliveries', () => {
 
 // ── against dockerd ──────────────────────────────────────────────────────────────────────────────────────────────
 
-const docker = new Docker();
-const dockerUp = await docker
-  .ping()
-  .then(() => true)
-  .catch(() => false);
-const why = 'dockerd is not reachable (DOCKER_HOST or /var/run/docker.sock)';
-if (!dockerUp && !process.env.CI) console.log(`monitor.test: skipped — ${why}`);
-const suite = dockerUp ? describe : process.env.CI ? describe : describe.skip;
+const { docker, suite } = await dockerSuite('monitor');
 
 suite('monitor: a deployed demo model', () => {
-  if (!dockerUp) {
-    it('needs dockerd', () => {
-      expect.fail(`${why}: the monitor suite cannot run (CI must provide dockerd)`);
-    });
-    return;
-  }
-
   const tag = Math.random().toString(36).slice(2, 7);
   const MODEL = `montest-${tag}`;
   const DEP = `mon-${tag}`;
@@ -337,7 +323,7 @@ suite('monitor: a deployed demo model', () => {
     const o = await overview();
     expect(o.windows).toEqual([]);
     expect(o.records).toBe(0);
-    expect(o.config).toMatchObject({ deployment: DEP, window: { kind: 'count', size: 200 }, webhook: null });
+    expect(o.config).toMatchObject({ deployment: DEP, window: { kind: 'count', size: 500 }, webhook: null });
     expect(o.config.reference).toMatchObject({ path: 'data/train.csv', source: 'lineage' });
     expect(o.reference).toMatchObject({ source: 'lineage', rows: 5000, predictions: 'model', problem: null });
     expect(o.reference!.label).toMatch(/data\/train\.csv@[0-9a-f]{8} \(5000 of 20000 rows\)/);

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { Engine } from '../core/engine';
-import { defaultDataDir, resolveUserPath } from '../core/paths';
-import { DataUsageError } from './dataCli';
+import { resolveUserPath } from '../core/paths';
+import { DataUsageError, dataDirOf, parseCli } from './cliCommon';
 import { call } from './engineCall';
 import { MldeskError, type JobInfo, type ModelImage } from '../../shared/contract';
 
@@ -72,18 +71,12 @@ class Progress {
 }
 
 async function buildCommand(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new DataUsageError(`mldesk build: ${(e as Error).message}`);
-  }
-  const { values: v, positionals: pos } = parsed;
+  const { values: v, positionals: pos } = parseCli(args, OPTIONS, 'mldesk build');
   if (pos.length !== 1) throw new DataUsageError('mldesk build: expected one <model>');
   if ((v.version === undefined) === (v.alias === undefined)) throw new DataUsageError('mldesk build: give --version N or --alias A');
   if (v.version !== undefined && !/^\d+$/.test(v.version)) throw new DataUsageError(`mldesk build: --version must be a number (got "${v.version}")`);
   if (v.dockerfile !== undefined && v.context === undefined) throw new DataUsageError('mldesk build: --dockerfile needs --context DIR');
-  const engine = new Engine({ dataDir: v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir(), host: 'web' });
+  const engine = new Engine({ dataDir: dataDirOf(v), host: 'web' });
   const progress = new Progress();
   try {
     const st = await call(engine, 'containers.engine', {});

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import git from 'isomorphic-git';
 import { Engine } from '../core/engine';
-import { defaultDataDir, expandHome, resolveUserPath } from '../core/paths';
+import { expandHome, resolveUserPath } from '../core/paths';
 import { checkPathSyntax } from '../core/confine';
 import { EXPECTATIONS_SUFFIX, type DataTarget } from '../core/data';
 import { parseExpectationsFile } from '../core/data/reference';
@@ -14,9 +13,10 @@ import type { DataFormat } from '../core/data/source';
 import { warmScanWorkers } from '../core/data/scanDiff';
 import { projectStatus } from '../core/data/status';
 import { dataRemoteCommand, REMOTE_COMMANDS } from './dataRemoteCli';
+import { DataUsageError, dataDirOf, parseCli, subcommandUsage, type Subcommand } from './cliCommon';
 
 /** `mldesk data <sub>`: what `mldesk help`, `mldesk data --help` and `mldesk data <sub> --help` print. */
-export const DATA_SUBCOMMANDS: readonly { name: string; synopsis: string; summary: string }[] = [
+export const DATA_SUBCOMMANDS: readonly Subcommand[] = [
   { name: 'add', synopsis: '<file> [--project DIR]', summary: 'snapshot into .mldesk/cache and commit a pointer file' },
   { name: 'versions', synopsis: '<file> [--project DIR] [--json]', summary: 'versions (git history of the pointer)' },
   { name: 'checkout', synopsis: '<file> --version <commit> [--force] [--project DIR]', summary: 'restore a version (and its pointer) into the working tree; refused when the file has changes never added, unless --force' },
@@ -43,10 +43,8 @@ export const DATA_SUBCOMMANDS: readonly { name: string; synopsis: string; summar
 ];
 
 export const DATA_USAGE =
-  DATA_SUBCOMMANDS.map(({ name, synopsis, summary }) => `  mldesk data ${name} ${synopsis}\n      ${summary}`).join('\n') +
+  subcommandUsage('data', DATA_SUBCOMMANDS) +
   '\n  With --project DIR, relative file paths are relative to DIR (else to the current folder).';
-
-export class DataUsageError extends Error {}
 
 /** A file named on the command line: relative to `--project DIR` when given, else to the shell's current folder. */
 function cliPath(arg: string, project?: string): string {
@@ -109,38 +107,26 @@ const sizeOf = (file: string) => {
 export async function dataCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if ((REMOTE_COMMANDS as readonly string[]).includes(sub ?? '')) return dataRemoteCommand(sub!, rest);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        project: { type: 'string' },
-        version: { type: 'string' },
-        key: { type: 'string' },
-        json: { type: 'boolean' },
-        limit: { type: 'string' },
-        reference: { type: 'string' },
-        expectations: { type: 'string' },
-        commit: { type: 'boolean' },
-        'data-dir': { type: 'string' },
-        engine: { type: 'string' },
-        stats: { type: 'boolean' },
-        force: { type: 'boolean' },
-      },
-    });
-  } catch (e) {
-    throw new DataUsageError((e as Error).message);
-  }
-  const v = parsed.values;
-  const pos = parsed.positionals;
+  const { values: v, positionals: pos } = parseCli(rest, {
+    project: { type: 'string' },
+    version: { type: 'string' },
+    key: { type: 'string' },
+    json: { type: 'boolean' },
+    limit: { type: 'string' },
+    reference: { type: 'string' },
+    expectations: { type: 'string' },
+    commit: { type: 'boolean' },
+    'data-dir': { type: 'string' },
+    engine: { type: 'string' },
+    stats: { type: 'boolean' },
+    force: { type: 'boolean' },
+  });
   const need = (n: number, what: string) => {
     if (pos.length !== n) throw new DataUsageError(`mldesk data ${sub}: expected ${what}`);
   };
   // Scan workers boot (~50 ms) while the engine opens.
   if (sub === 'diff') warmScanWorkers(pos.reduce((n, p) => n + sizeOf(cliPath(p.replace(/@[0-9a-f]{4,40}$/, ''), v.project)), 0));
-  const engine = new Engine({ dataDir: v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir(), host: 'web' });
+  const engine = new Engine({ dataDir: dataDirOf(v), host: 'web' });
   const data = engine.data;
   const started = performance.now();
   try {

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import type { parseArgs } from 'node:util';
 import git from 'isomorphic-git';
 import { MldeskError } from '../../shared/contract/errors';
 import { checkPathSyntax } from '../core/confine';
-import { defaultDataDir, expandHome, resolveUserPath } from '../core/paths';
+import { expandHome, resolveUserPath } from '../core/paths';
 import { redact, redactError, registerSecret } from '../core/secrets';
 import {
   CONFIG_REL,
@@ -24,7 +24,7 @@ import {
   type RemoteConfig,
   type TransferProgress,
 } from '../core/data/remotes';
-import { DataUsageError } from './dataCli';
+import { DataUsageError, dataDirOf, parseCli } from './cliCommon';
 
 /** `mldesk data remote|push|pull|fetch` (listed in dataCli's DATA_SUBCOMMANDS, which dispatches here). */
 export const REMOTE_COMMANDS = ['remote', 'push', 'pull', 'fetch'] as const;
@@ -153,15 +153,8 @@ function progressPrinter(json: boolean): { onProgress: (p: TransferProgress) => 
 }
 
 export async function dataRemoteCommand(sub: string, args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: OPTIONS });
-  } catch (e) {
-    throw new DataUsageError(`mldesk data ${sub}: ${(e as Error).message}`);
-  }
-  const v = parsed.values;
-  const pos = parsed.positionals;
-  const dataDir = v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir();
+  const { values: v, positionals: pos } = parseCli(args, OPTIONS, `mldesk data ${sub}`);
+  const dataDir = dataDirOf(v);
   let jobs = 4;
   if (v.jobs !== undefined) {
     jobs = Number(v.jobs);

@@ -1,7 +1,5 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Engine } from '../core/engine';
-import { defaultDataDir, resolveUserPath } from '../core/paths';
-import { DataUsageError } from './dataCli';
+import { DataUsageError, dataDirOf, parseCli } from './cliCommon';
 import { call } from './engineCall';
 import { MldeskError, type Deployment, type JobInfo, type RolloutReport } from '../../shared/contract';
 
@@ -17,16 +15,6 @@ interface CliCommand {
   summary: string;
   details?: string;
   run(args: string[]): Promise<number>;
-}
-
-const dataDirOf = (v: { 'data-dir'?: string }) => (v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir());
-
-function parse<const O extends NonNullable<ParseArgsConfig['options']>>(cmd: string, args: string[], options: O) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new DataUsageError(`mldesk ${cmd}: ${(e as Error).message}`);
-  }
 }
 
 /** Docker unavailable → the message and the fix on stderr; false. */
@@ -81,16 +69,20 @@ const deploy: CliCommand = {
   --data-dir DIR     data dir (default: MLDESK_DATA_DIR, else ~/.mldesk)
   -h, --help         show this help`,
   async run(args) {
-    const { values: v, positionals: pos } = parse('deploy', args, {
-      version: { type: 'string' },
-      alias: { type: 'string' },
-      port: { type: 'string' },
-      name: { type: 'string' },
-      cpus: { type: 'string' },
-      memory: { type: 'string' },
-      'ready-timeout': { type: 'string' },
-      'data-dir': { type: 'string' },
-    });
+    const { values: v, positionals: pos } = parseCli(
+      args,
+      {
+        version: { type: 'string' },
+        alias: { type: 'string' },
+        port: { type: 'string' },
+        name: { type: 'string' },
+        cpus: { type: 'string' },
+        memory: { type: 'string' },
+        'ready-timeout': { type: 'string' },
+        'data-dir': { type: 'string' },
+      },
+      'mldesk deploy',
+    );
     if (pos.length !== 1) throw new DataUsageError('mldesk deploy: expected <model>');
     if ((v.version === undefined) === (v.alias === undefined)) throw new DataUsageError('mldesk deploy: give exactly one of --version N or --alias A');
     if (v.version !== undefined && !/^\d{1,18}$/.test(v.version)) throw new DataUsageError(`mldesk deploy: --version must be a number (got "${v.version}")`);
@@ -168,7 +160,7 @@ const deployments: CliCommand = {
   summary: 'Deployments with their status as the Docker engine reports it now (exit 1 when the engine is unreachable).',
   details: 'Options:\n  --json          print JSON\n  --data-dir DIR  data dir (default: MLDESK_DATA_DIR, else ~/.mldesk)\n  -h, --help      show this help',
   async run(args) {
-    const { values: v, positionals: pos } = parse('deployments', args, { json: { type: 'boolean' }, 'data-dir': { type: 'string' } });
+    const { values: v, positionals: pos } = parseCli(args, { json: { type: 'boolean' }, 'data-dir': { type: 'string' } }, 'mldesk deployments');
     if (pos.length) throw new DataUsageError('mldesk deployments: expected no arguments');
     const engine = new Engine({ dataDir: dataDirOf(v), host: 'web' });
     try {
@@ -197,7 +189,7 @@ const undeploy: CliCommand = {
   summary: 'Remove a deployment: its containers stop and go (images and pulled records stay).',
   details: 'Options:\n  --data-dir DIR  data dir (default: MLDESK_DATA_DIR, else ~/.mldesk)\n  -h, --help      show this help',
   async run(args) {
-    const { values: v, positionals: pos } = parse('undeploy', args, { 'data-dir': { type: 'string' } });
+    const { values: v, positionals: pos } = parseCli(args, { 'data-dir': { type: 'string' } }, 'mldesk undeploy');
     if (pos.length !== 1) throw new DataUsageError('mldesk undeploy: expected <name>');
     const engine = new Engine({ dataDir: dataDirOf(v), host: 'web' });
     try {

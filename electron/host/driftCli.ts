@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import git from 'isomorphic-git';
 import { Engine } from '../core/engine';
 import { checkPathSyntax } from '../core/confine';
-import { defaultDataDir, expandHome, resolveUserPath } from '../core/paths';
+import { expandHome, resolveUserPath } from '../core/paths';
 import type { ColumnSource } from '../core/data';
 import { warmColumnWorkers } from '../core/data/columns';
 import { cachedFile, pointerAt, projectRelative } from '../core/data/versions';
@@ -12,7 +11,7 @@ import { driftFiles } from '../core/monitor/batch';
 import type { ColumnOptions } from '../core/monitor/drift';
 import { driftMethod, type ColumnDrift, type DriftReport } from '../../shared/contract/monitor';
 import { MldeskError } from '../../shared/contract/errors';
-import { DataUsageError } from './dataCli';
+import { DataUsageError, dataDirOf, parseCli } from './cliCommon';
 
 /**
  * `mldesk drift <reference> <current>`: batch drift of two datasets (CSV, Parquet, JSONL; files or
@@ -100,27 +99,20 @@ function table(report: DriftReport): string {
 }
 
 export async function driftCommand(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: 'boolean' },
-        'column-map': { type: 'string', multiple: true },
-        method: { type: 'string', multiple: true },
-        threshold: { type: 'string', multiple: true },
-        project: { type: 'string' },
-        'data-dir': { type: 'string' },
-        stats: { type: 'boolean' },
-        all: { type: 'boolean' },
-      },
-    });
-  } catch (e) {
-    throw new DataUsageError(`mldesk drift: ${(e as Error).message}`);
-  }
-  const { values: v, positionals: pos } = parsed;
+  const { values: v, positionals: pos } = parseCli(
+    args,
+    {
+      json: { type: 'boolean' },
+      'column-map': { type: 'string', multiple: true },
+      method: { type: 'string', multiple: true },
+      threshold: { type: 'string', multiple: true },
+      project: { type: 'string' },
+      'data-dir': { type: 'string' },
+      stats: { type: 'boolean' },
+      all: { type: 'boolean' },
+    },
+    'mldesk drift',
+  );
   if (pos.length !== 2) throw new DataUsageError('mldesk drift: expected <reference> <current>');
   const columnMap = Object.fromEntries(pairs(v['column-map'], '--column-map'));
   const columns: Record<string, ColumnOptions> = {};
@@ -141,7 +133,7 @@ export async function driftCommand(args: string[]): Promise<number> {
     const [ref, cur] = [await resolveArg(pos[0]!, v.project), await resolveArg(pos[1]!, v.project)];
     // The CSV readers' threads start while the engine opens.
     warmColumnWorkers([ref, cur].reduce((n, s) => n + (fs.existsSync(s.file) ? fs.statSync(s.file).size : 0), 0));
-    engine = new Engine({ dataDir: v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir(), host: 'web' });
+    engine = new Engine({ dataDir: dataDirOf(v), host: 'web' });
     const report = await driftFiles(engine.data, ref, cur, { columnMap, columns, allStatistics: v.all });
     if (v.json) console.log(JSON.stringify(report));
     else {

@@ -1,12 +1,10 @@
-import { parseArgs } from 'node:util';
 import { Engine } from '../core/engine';
-import { defaultDataDir, resolveUserPath } from '../core/paths';
-import { DataUsageError } from './dataCli';
+import { DataUsageError, dataDirOf, parseCli, subcommandUsage, type Subcommand } from './cliCommon';
 import { call } from './engineCall';
 import type { ModelLineage } from '../../shared/contract';
 
 /** `mldesk models …`: the model registry (the same contract methods as the Models page). */
-export const MODELS_SUBCOMMANDS: readonly { name: string; synopsis: string; summary: string }[] = [
+export const MODELS_SUBCOMMANDS: readonly Subcommand[] = [
   { name: 'list', synopsis: "[--filter \"name LIKE '%x%'\"] [--json] [--data-dir DIR]", summary: 'registered models with their latest versions and aliases' },
   {
     name: 'lineage',
@@ -15,7 +13,7 @@ export const MODELS_SUBCOMMANDS: readonly { name: string; synopsis: string; summ
   },
 ];
 
-export const MODELS_USAGE = MODELS_SUBCOMMANDS.map(({ name, synopsis, summary }) => `  mldesk models ${name} ${synopsis}\n      ${summary}`).join('\n');
+export const MODELS_USAGE = subcommandUsage('models', MODELS_SUBCOMMANDS);
 
 function printLineage(l: ModelLineage): void {
   console.log(`model     ${l.model.name} v${l.model.version} (${l.model.stage}${l.model.aliases.length ? `, @${l.model.aliases.join(' @')}` : ''})`);
@@ -30,24 +28,13 @@ function printLineage(l: ModelLineage): void {
 
 export async function modelsCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      strict: true,
-      options: { version: { type: 'string' }, filter: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' } },
-    });
-  } catch (e) {
-    throw new DataUsageError((e as Error).message);
-  }
-  const { values: v, positionals: pos } = parsed;
+  const { values: v, positionals: pos } = parseCli(rest, { version: { type: 'string' }, filter: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' } });
   if (!MODELS_SUBCOMMANDS.some((s) => s.name === sub)) throw new DataUsageError(`mldesk models: unknown subcommand "${sub}"`);
   if (sub === 'lineage') {
     if (pos.length !== 1) throw new DataUsageError('mldesk models lineage: expected <name>');
     if (!v.version || !/^\d+$/.test(v.version)) throw new DataUsageError('mldesk models lineage: --version N is required');
   } else if (pos.length !== 0) throw new DataUsageError('mldesk models list: expected no arguments');
-  const engine = new Engine({ dataDir: v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir(), host: 'web' });
+  const engine = new Engine({ dataDir: dataDirOf(v), host: 'web' });
   try {
     if (sub === 'lineage') {
       const l = await call(engine, 'models.lineage', { name: pos[0], version: v.version });

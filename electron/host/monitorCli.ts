@@ -1,13 +1,12 @@
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { Engine } from '../core/engine';
-import { defaultDataDir, resolveUserPath } from '../core/paths';
-import { DataUsageError } from './dataCli';
+import { resolveUserPath } from '../core/paths';
+import { DataUsageError, dataDirOf, parseCli, subcommandUsage, type Subcommand } from './cliCommon';
 import { call } from './engineCall';
 import type { MonitorWindow } from '../../shared/contract';
 
 /** `mldesk monitor …`: deployment monitoring from a terminal (the same contract methods as the Monitoring tab). */
-export const MONITOR_SUBCOMMANDS: readonly { name: string; synopsis: string; summary: string }[] = [
+export const MONITOR_SUBCOMMANDS: readonly Subcommand[] = [
   { name: 'status', synopsis: '<deployment> [--windows N] [--json] [--data-dir DIR]', summary: 'windows (drift, latency, errors, performance), reference and open alerts of a deployment' },
   {
     name: 'grafana',
@@ -16,7 +15,7 @@ export const MONITOR_SUBCOMMANDS: readonly { name: string; synopsis: string; sum
   },
 ];
 
-export const MONITOR_USAGE = MONITOR_SUBCOMMANDS.map(({ name, synopsis, summary }) => `  mldesk monitor ${name} ${synopsis}\n      ${summary}`).join('\n');
+export const MONITOR_USAGE = subcommandUsage('monitor', MONITOR_SUBCOMMANDS);
 
 const f = (v: number | null | undefined, d = 3) => (v === null || v === undefined ? '—' : Number.isInteger(v) ? String(v) : v.toFixed(d));
 
@@ -39,18 +38,11 @@ function windowLine(w: MonitorWindow): string[] {
 
 export async function monitorCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      strict: true,
-      options: { deployment: { type: 'string' }, out: { type: 'string' }, windows: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' } },
-    });
-  } catch (e) {
-    throw new DataUsageError(`mldesk monitor: ${(e as Error).message}`);
-  }
-  const { values: v, positionals: pos } = parsed;
+  const { values: v, positionals: pos } = parseCli(
+    rest,
+    { deployment: { type: 'string' }, out: { type: 'string' }, windows: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' } },
+    'mldesk monitor',
+  );
   if (!MONITOR_SUBCOMMANDS.some((s) => s.name === sub)) throw new DataUsageError(`mldesk monitor: unknown subcommand "${sub}"`);
   let windows = 20;
   if (sub === 'status') {
@@ -64,7 +56,7 @@ export async function monitorCommand(args: string[]): Promise<number> {
     if (pos.length !== 0) throw new DataUsageError('mldesk monitor grafana: expected no arguments (the deployment goes in --deployment)');
     if (v.json || v.windows !== undefined) throw new DataUsageError('mldesk monitor grafana: --json and --windows belong to status');
   }
-  const engine = new Engine({ dataDir: v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir(), host: 'web' });
+  const engine = new Engine({ dataDir: dataDirOf(v), host: 'web' });
   // Reading only: the app (or `mldesk serve`) owns the windows and alerts; this process folds nothing.
   engine.monitor.enabled = false;
   try {

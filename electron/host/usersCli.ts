@@ -1,26 +1,18 @@
-import { parseArgs } from 'node:util';
 import { Engine } from '../core/engine';
-import { defaultDataDir, resolveUserPath } from '../core/paths';
-import { DataUsageError } from './dataCli';
+import { DataUsageError, dataDirOf, parseCli, subcommandUsage, type Subcommand } from './cliCommon';
 
 /** `mldesk users …`: the team server's users (run on the server's machine, as its owner). */
-export const USERS_SUBCOMMANDS: readonly { name: string; synopsis: string; summary: string }[] = [
+export const USERS_SUBCOMMANDS: readonly Subcommand[] = [
   { name: 'add', synopsis: '<name> --role viewer|member|admin [--data-dir DIR]', summary: 'add a user; prints its token once (stored hashed)' },
   { name: 'list', synopsis: '[--json] [--data-dir DIR]', summary: 'users with their roles (never their tokens)' },
   { name: 'revoke', synopsis: '<name> [--data-dir DIR]', summary: 'revoke a user’s token (its requests get 401 from then on)' },
 ];
 
-export const USERS_USAGE = USERS_SUBCOMMANDS.map(({ name, synopsis, summary }) => `  mldesk users ${name} ${synopsis}\n      ${summary}`).join('\n');
+export const USERS_USAGE = subcommandUsage('users', USERS_SUBCOMMANDS);
 
 export async function usersCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  let parsed;
-  try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { role: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' } } });
-  } catch (e) {
-    throw new DataUsageError((e as Error).message);
-  }
-  const { values: v, positionals: pos } = parsed;
+  const { values: v, positionals: pos } = parseCli(rest, { role: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' } });
   const need = (n: number, what: string) => {
     if (pos.length !== n) throw new DataUsageError(`mldesk users ${sub}: expected ${what}`);
   };
@@ -30,7 +22,7 @@ export async function usersCommand(args: string[]): Promise<number> {
     if (v.role !== 'viewer' && v.role !== 'member' && v.role !== 'admin') throw new DataUsageError('mldesk users add: --role must be viewer, member or admin');
   } else if (sub === 'revoke') need(1, '<name>');
   else need(0, 'no arguments');
-  const engine = new Engine({ dataDir: v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir(), host: 'web' });
+  const engine = new Engine({ dataDir: dataDirOf(v), host: 'web' });
   try {
     if (sub === 'add') {
       const u = engine.users.add(pos[0]!, v.role as 'viewer' | 'member' | 'admin');

@@ -71,8 +71,11 @@ async function trainingRow(registry: RegistryService, tracking: Tracking, data: 
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 const NOT_FEATURES = /^(id|index|label|target|y|class|outcome)$/i;
 
-/** A value of the row converted to the tensor's type (numbers for FP/INT, booleans, strings). */
-function convert(v: unknown, dt: TensorMeta['datatype']): unknown {
+/**
+ * A value of a row converted to the tensor's type (numbers for FP/INT, booleans, strings): the "Try it" example's
+ * training row here, the monitor's reference sample too (monitor/reference.ts), so both send the model the same inputs.
+ */
+export function toTensorValue(v: unknown, dt: TensorMeta['datatype']): unknown {
   const raw = typeof v === 'bigint' ? Number(v) : v;
   switch (dt) {
     case 'FP32':
@@ -114,11 +117,11 @@ export async function buildExample(
     let data: unknown[];
     if (col !== undefined) {
       usedRow = true;
-      data = new Array(n).fill(convert(row[col], meta.datatype));
+      data = new Array(n).fill(toTensorValue(row[col], meta.datatype));
     } else if (inputs.length === 1 && features.length >= (shape.at(-1) ?? 1) && n === (shape.at(-1) ?? 1)) {
       // One wide input ([-1, k]): the first k numeric columns of the row, in order.
       usedRow = true;
-      data = features.slice(0, n).map((c) => convert(row[c], meta.datatype));
+      data = features.slice(0, n).map((c) => toTensorValue(row[c], meta.datatype));
     } else data = new Array(n).fill(zero(meta.datatype));
     return { name: meta.name, shape, datatype: meta.datatype, data };
   });

@@ -28,6 +28,8 @@ import { parsePrometheus, runtimeFigures } from './metrics';
 import { RecordsPuller } from './records';
 import { DeploymentsTable, type DeploymentRow } from './table';
 
+export { toTensorValue } from './example';
+
 export interface DeployDeps {
   registry: RegistryService;
   tracking: Tracking;

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { RolloutReport, runtimeChoice } from '../../../shared/contract';
 import type { EngineContext } from '../context';
+import { parseJsonColumn } from '../store/json';
 
 /** Where each deployment's pull loop stopped: the runtime's own seq in one serving container. */
 export interface RecordsCursor {
@@ -59,26 +60,17 @@ interface Raw {
   records_cursor: string | null;
 }
 
-function parse<T>(text: string | null, fallback: T): T {
-  if (text === null) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
-
 const fromRaw = (r: Raw): DeploymentRow => ({
   name: r.name,
   target: r.target,
   model: r.model,
   version: r.version,
   runId: r.run_id,
-  runtime: parse(r.runtime, { kind: 'onnx' } as DeploymentRow['runtime']),
+  runtime: parseJsonColumn(r.runtime, { kind: 'onnx' } as DeploymentRow['runtime']),
   port: r.port,
   cpus: r.cpus,
   memoryMb: r.memory_mb,
-  env: parse(r.env, {}),
+  env: parseJsonColumn(r.env, {}),
   readyTimeoutSec: r.ready_timeout_sec,
   imageRef: r.image_ref,
   imageDigest: r.image_digest,
@@ -89,8 +81,8 @@ const fromRaw = (r: Raw): DeploymentRow => ({
   proxyToken: r.proxy_token,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
-  lastRollout: parse(r.last_rollout, null),
-  recordsCursor: parse(r.records_cursor, null),
+  lastRollout: parseJsonColumn(r.last_rollout, null),
+  recordsCursor: parseJsonColumn(r.records_cursor, null),
 });
 
 const COLUMNS: Record<keyof DeploymentRow, string> = {

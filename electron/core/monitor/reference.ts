@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ReferenceInfo } from '../../../shared/contract';
 import type { InferInputTensor, TensorMeta } from '../../../shared/runtime';
 import type { DataService } from '../data';
-import type { DeployService } from '../deploy';
+import { toTensorValue, type DeployService } from '../deploy';
 import { modelLineage, type RegistryService } from '../registry';
 import type { Tracking } from '../tracking';
 import { predictions, type Cell, type Prediction } from './flatten';
@@ -105,27 +105,6 @@ export async function loadSample(data: DataService, ref: DatasetRef): Promise<{ 
 
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 
-/** A sample value as the input tensor's type (as deploy's "Try it" example converts a training row). */
-function convert(v: Cell, dt: TensorMeta['datatype']): unknown {
-  switch (dt) {
-    case 'FP32':
-    case 'FP64': {
-      if (v === null || v === '') return null;
-      const n = typeof v === 'number' ? v : Number(v);
-      return Number.isFinite(n) ? n : null;
-    }
-    case 'INT32':
-    case 'INT64': {
-      const n = typeof v === 'number' ? v : Number(v);
-      return Number.isFinite(n) ? Math.trunc(n) : 0;
-    }
-    case 'BOOL':
-      return /^(1|true|yes|y|t)$/i.test(String(v ?? ''));
-    case 'BYTES':
-      return v === null ? '' : String(v);
-  }
-}
-
 /**
  * The deployed model's predictions on the sample, computed here with onnxruntime (the runtime's own loader, so the
  * signature and conversions are the endpoint's). Null with the reason when the version has no ONNX file or its inputs
@@ -163,7 +142,7 @@ export async function modelPredictions(deps: ReferenceDeps, model: string, versi
       const hi = Math.min(sample.rows, lo + BATCH);
       const tensors: InferInputTensor[] = plan.map(({ meta, cols }) => {
         const data: unknown[] = [];
-        for (let i = lo; i < hi; i++) for (const c of cols) data.push(convert(sample.columns.get(c)!.values[i]!, meta.datatype));
+        for (let i = lo; i < hi; i++) for (const c of cols) data.push(toTensorValue(sample.columns.get(c)!.values[i]!, meta.datatype));
         const shape = meta.shape.length <= 1 ? [hi - lo] : [hi - lo, ...meta.shape.slice(1).map((d) => (d > 0 ? d : 1))];
         return { name: meta.name, shape, datatype: meta.datatype, data };
       });

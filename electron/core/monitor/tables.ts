@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Alert, AlertRule, MonitorConfig, MonitorWindow, WindowSpec } from '../../../shared/contract';
 import type { EngineContext } from '../context';
+import { parseJsonColumn } from '../store/json';
 import type { Statement } from 'better-sqlite3';
 
 /** The monitor's tables (migration 7): config, closed windows, labelled predictions, rules, alerts. */
 
-export const DEFAULT_WINDOW: WindowSpec = { kind: 'count', size: 200 };
+// 500 rows: against a reference of more than 1,000 rows Evidently's rules pick distances (≥ 0.1), which windows of a few hundred rows of the training data itself cross by chance.
+export const DEFAULT_WINDOW: WindowSpec = { kind: 'count', size: 500 };
 
 export interface ConfigRow {
   deployment: string;
@@ -24,15 +26,6 @@ interface ConfigRaw {
   columns: string;
   webhook: string | null;
   epoch: number;
-}
-
-function parse<T>(text: string | null, fallback: T): T {
-  if (text === null) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
 }
 
 export interface WindowRow {
@@ -111,7 +104,7 @@ export class MonitorTables {
   config(deployment: string): ConfigRow | null {
     const r = this.stmt('SELECT deployment, window_spec, reference, columns, webhook, epoch FROM monitor_config WHERE deployment = ?').get(deployment) as ConfigRaw | undefined;
     if (!r) return null;
-    return { deployment: r.deployment, window: parse(r.window_spec, DEFAULT_WINDOW), reference: parse(r.reference, null), columns: parse(r.columns, {}), webhook: r.webhook, epoch: r.epoch };
+    return { deployment: r.deployment, window: parseJsonColumn(r.window_spec, DEFAULT_WINDOW), reference: parseJsonColumn(r.reference, null), columns: parseJsonColumn(r.columns, {}), webhook: r.webhook, epoch: r.epoch };
   }
 
   /** The config, created with the defaults the first time (returns whether it was created). */

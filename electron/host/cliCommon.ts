@@ -1,0 +1,28 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { defaultDataDir, resolveUserPath } from '../core/paths';
+
+/** A usage error on the command line: the CLI prints it with the command's usage and exits 2. */
+export class DataUsageError extends Error {}
+
+/** One subcommand of `mldesk <command> …`, as its usage lists it. */
+export interface Subcommand {
+  name: string;
+  synopsis: string;
+  summary: string;
+}
+
+/** The usage lines of a command's subcommands: `  mldesk <command> <name> <synopsis>` and the summary under it. */
+export const subcommandUsage = (command: string, subcommands: readonly Subcommand[]): string =>
+  subcommands.map(({ name, synopsis, summary }) => `  mldesk ${command} ${name} ${synopsis}\n      ${summary}`).join('\n');
+
+/** `--data-dir DIR` when given, else the default data dir (MLDESK_DATA_DIR, else ~/.mldesk). */
+export const dataDirOf = (v: { 'data-dir'?: string }): string => (v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir());
+
+/** Strict parseArgs with positionals; a parse error becomes a DataUsageError, prefixed with `label: ` when given. */
+export function parseCli<const O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, label?: string) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new DataUsageError(label ? `${label}: ${(e as Error).message}` : (e as Error).message);
+  }
+}
