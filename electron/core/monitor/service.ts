@@ -152,6 +152,8 @@ interface DepState {
   lastIdx: number;
   lastEnd: number | null;
   refKey: string | null;
+  /** The load of the reference for refKey (callers that arrive while it runs await the same load). */
+  refLoad: Promise<void> | null;
   reference: ReferenceSample | null;
   prepared: Map<string, PreparedReference>;
   /** No dataset: window 0 becomes the reference once closed. */
@@ -285,6 +287,7 @@ export class MonitorService {
       lastIdx: last?.idx ?? -1,
       lastEnd: last?.window.end ?? null,
       refKey: null,
+      refLoad: null,
       reference: st?.reference ?? null,
       prepared: new Map(),
       firstWindow: false,
@@ -389,12 +392,16 @@ export class MonitorService {
 
   // ── reference ──────────────────────────────────────────────────────────────────────────────────────────────────
 
-  private async ensureReference(st: DepState): Promise<void> {
+  private ensureReference(st: DepState): Promise<void> {
     const row = this.deps.deploy.table.get(st.name);
-    const version = row?.version ?? null;
-    const key = JSON.stringify([st.config.reference, row?.model ?? null, version]);
-    if (st.refKey === key) return;
+    const key = JSON.stringify([st.config.reference, row?.model ?? null, row?.version ?? null]);
+    if (st.refKey === key && st.refLoad) return st.refLoad;
     st.refKey = key;
+    st.refLoad = this.loadReference(st, key, row);
+    return st.refLoad;
+  }
+
+  private async loadReference(st: DepState, key: string, row: ReturnType<DeployService['table']['get']>): Promise<void> {
     st.prepared.clear();
     st.firstWindow = false;
     let dataset: DatasetRef | null = null;
