@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { defaultDataDir, resolveUserPath } from '../core/paths';
+import { checkPathSyntax } from '../core/confine';
+import { defaultDataDir, expandHome, resolveUserPath } from '../core/paths';
 
 /** A usage error on the command line: the CLI prints it with the command's usage and exits 2. */
 export class DataUsageError extends Error {}
@@ -25,4 +27,10 @@ export function parseCli<const O extends NonNullable<ParseArgsConfig['options']>
   } catch (e) {
     throw new DataUsageError(label ? `${label}: ${(e as Error).message}` : (e as Error).message);
   }
+}
+
+/** A file argument: relative to `--project DIR` when given (checked like a request path), else to the working folder. */
+export function cliPath(arg: string, project?: string): string {
+  if (!project) return resolveUserPath(arg);
+  return path.resolve(resolveUserPath(project), expandHome(checkPathSyntax(arg.trim())));
 }

@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { Engine } from '../core/engine';
-import { expandHome, resolveUserPath } from '../core/paths';
-import { checkPathSyntax } from '../core/confine';
+import { resolveUserPath } from '../core/paths';
 import { EXPECTATIONS_SUFFIX, type DataTarget } from '../core/data';
 import { parseExpectationsFile } from '../core/data/reference';
 import type { Expectations } from '../core/data/validate';
@@ -13,7 +12,7 @@ import type { DataFormat } from '../core/data/source';
 import { warmScanWorkers } from '../core/data/scanDiff';
 import { projectStatus } from '../core/data/status';
 import { dataRemoteCommand, REMOTE_COMMANDS } from './dataRemoteCli';
-import { DataUsageError, dataDirOf, parseCli, subcommandUsage, type Subcommand } from './cliCommon';
+import { cliPath, dataDirOf, DataUsageError, parseCli, type Subcommand, subcommandUsage } from './cliCommon';
 
 /** `mldesk data <sub>`: what `mldesk help`, `mldesk data --help` and `mldesk data <sub> --help` print. */
 export const DATA_SUBCOMMANDS: readonly Subcommand[] = [
@@ -47,11 +46,6 @@ export const DATA_USAGE =
   '\n  With --project DIR, relative file paths are relative to DIR (else to the current folder).';
 
 /** A file named on the command line: relative to `--project DIR` when given, else to the shell's current folder. */
-function cliPath(arg: string, project?: string): string {
-  if (!project) return resolveUserPath(arg);
-  return path.resolve(resolveUserPath(project), expandHome(checkPathSyntax(arg.trim())));
-}
-
 async function projectDirOf(file: string, explicit?: string): Promise<string> {
   if (explicit) return resolveUserPath(explicit);
   const start = fs.existsSync(file) && fs.statSync(file).isDirectory() ? file : path.dirname(file);

@@ -1,10 +1,8 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { parseArgs } from 'node:util';
 import git from 'isomorphic-git';
 import { MldeskError } from '../../shared/contract/errors';
-import { checkPathSyntax } from '../core/confine';
-import { expandHome, resolveUserPath } from '../core/paths';
+import { resolveUserPath } from '../core/paths';
 import { redact, redactError, registerSecret } from '../core/secrets';
 import {
   CONFIG_REL,
@@ -24,7 +22,7 @@ import {
   type RemoteConfig,
   type TransferProgress,
 } from '../core/data/remotes';
-import { DataUsageError, dataDirOf, parseCli } from './cliCommon';
+import { cliPath, dataDirOf, DataUsageError, parseCli } from './cliCommon';
 
 /** `mldesk data remote|push|pull|fetch` (listed in dataCli's DATA_SUBCOMMANDS, which dispatches here). */
 export const REMOTE_COMMANDS = ['remote', 'push', 'pull', 'fetch'] as const;
@@ -70,11 +68,6 @@ async function projectDir(v: Values): Promise<string> {
 }
 
 /** A file on the command line: relative to --project DIR when given, else to the current folder (as in dataCli). */
-function cliPath(arg: string, project?: string): string {
-  if (!project) return resolveUserPath(arg);
-  return path.resolve(resolveUserPath(project), expandHome(checkPathSyntax(arg.trim())));
-}
-
 function readStdin(): string {
   try {
     return fs.readFileSync(0, 'utf8').replace(/\r?\n$/, '');

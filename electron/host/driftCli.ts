@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { Engine } from '../core/engine';
-import { checkPathSyntax } from '../core/confine';
-import { expandHome, resolveUserPath } from '../core/paths';
+import { resolveUserPath } from '../core/paths';
 import type { ColumnSource } from '../core/data';
 import { warmColumnWorkers } from '../core/data/columns';
 import { cachedFile, pointerAt, projectRelative } from '../core/data/versions';
@@ -11,7 +10,7 @@ import { driftFiles } from '../core/monitor/batch';
 import type { ColumnOptions } from '../core/monitor/drift';
 import { driftMethod, type ColumnDrift, type DriftReport } from '../../shared/contract/monitor';
 import { MldeskError } from '../../shared/contract/errors';
-import { DataUsageError, dataDirOf, parseCli } from './cliCommon';
+import { cliPath, dataDirOf, DataUsageError, parseCli } from './cliCommon';
 
 /**
  * `mldesk drift <reference> <current>`: batch drift of two datasets (CSV, Parquet, JSONL; files or
@@ -39,11 +38,6 @@ export const DRIFT_DETAILS = `Options:
 const VERSIONED = /^(.*)@([0-9a-f]{4,40})$/;
 
 /** A file named on the command line: relative to `--project DIR` when given, else to the shell's current folder. */
-function cliPath(arg: string, project?: string): string {
-  if (!project) return resolveUserPath(arg);
-  return path.resolve(resolveUserPath(project), expandHome(checkPathSyntax(arg.trim())));
-}
-
 /** `file` or `file@commit` (a dataset version inside a git project, as `mldesk data` resolves it). */
 async function resolveArg(arg: string, project?: string): Promise<ColumnSource> {
   const abs = cliPath(arg, project);
