@@ -1,7 +1,7 @@
 import { Engine } from '../core/engine';
 import { resolveUserPath } from '../core/paths';
-import { DataUsageError, dataDirOf, parseCli } from './cliCommon';
-import { call } from './engineCall';
+import { DataUsageError, dataDirOf, parseCli, type CliCommand } from './cliCommon';
+import { call, dockerReady, startJob } from './engineCall';
 import { MldeskError, type JobInfo, type ModelImage } from '../../shared/contract';
 
 /**
@@ -11,13 +11,6 @@ import { MldeskError, type JobInfo, type ModelImage } from '../../shared/contrac
  * once, with how to fix it), 2 for usage errors.
  */
 
-interface CliCommand {
-  name: string;
-  synopsis: string;
-  summary: string;
-  details?: string;
-  run(args: string[]): Promise<number>;
-}
 
 const OPTIONS = {
   version: { type: 'string', arg: 'N', help: 'the model version to build' },
@@ -79,32 +72,18 @@ async function buildCommand(args: string[]): Promise<number> {
   const engine = new Engine({ dataDir: dataDirOf(v), host: 'web' });
   const progress = new Progress();
   try {
-    const st = await call(engine, 'containers.engine', {});
-    if (!st.available) {
-      console.error(`mldesk: the Docker engine is not available (${st.host}): ${st.problem?.message ?? 'unknown problem'}`);
-      if (st.problem?.hint) console.error(`  How to fix: ${st.problem.hint}`);
-      return 1;
-    }
+    if (!(await dockerReady(engine))) return 1;
     const input = {
       model: pos[0],
       ...(v.version !== undefined ? { version: v.version } : { alias: v.alias }),
       ...(v.context !== undefined ? { runtime: { kind: 'dockerfile', context: resolveUserPath(v.context), dockerfile: v.dockerfile ?? 'Dockerfile' } } : {}),
     };
-    // Events of the job may come before its id is known: keep them until then.
-    const early: Array<JobInfo & { lines?: string[] }> = [];
-    let jobId: string | null = null;
-    const off = engine.events.subscribe('jobs.progress', (p) => {
-      if (jobId === null) early.push(p);
-      else if (p.id === jobId) progress.update(p);
-    });
     const started = Date.now();
     let image: ModelImage;
     try {
-      jobId = (await call(engine, 'containers.build', input)).jobId;
-      for (const p of early.splice(0)) if (p.id === jobId) progress.update(p);
-      image = await engine.jobs.wait<ModelImage>(jobId);
+      const { done } = await startJob(engine, () => call(engine, 'containers.build', input), (p) => progress.update(p));
+      image = (await done) as ModelImage;
     } finally {
-      off();
       progress.end();
     }
     const secs = (Date.now() - started) / 1000;

@@ -5,7 +5,7 @@ import { VERSION } from '../core/version';
 import { createDemoProject, DEMO_DEPLOYMENT, DEMO_EXPERIMENT, DEMO_MODEL, DEMO_RUNS, registerDemoModels, seedDemoRuns, serveDemo, type DemoServing } from '../core/projects/demo';
 import path from 'node:path';
 import { DATA_SUBCOMMANDS, DATA_USAGE, dataCommand } from './dataCli';
-import { DataUsageError } from './cliCommon';
+import { DataUsageError, type CliCommand } from './cliCommon';
 import { USERS_SUBCOMMANDS, USERS_USAGE, usersCommand } from './usersCli';
 import { MODELS_SUBCOMMANDS, MODELS_USAGE, modelsCommand } from './modelsCli';
 import { BUILD_COMMAND } from './buildCli';
@@ -24,15 +24,6 @@ type Values<O extends Record<string, Option>> = {
 };
 
 /** One entry of the command table: `mldesk <name> <synopsis>`, its help text and its handler. */
-interface Command {
-  name: string;
-  synopsis: string;
-  summary: string;
-  /** Printed under the summary by `mldesk <name> --help` / `mldesk help <name>`. */
-  details?: string;
-  subcommands?: readonly { name: string; synopsis: string; summary: string }[];
-  run(args: string[]): Promise<number>;
-}
 
 const portSchema = z.coerce.number().int().min(0).max(65535);
 
@@ -47,7 +38,7 @@ function command<const O extends Record<string, Option>>(def: {
   options: O;
   trailing?: string;
   run: (v: Values<O>, trailing: string[]) => Promise<number>;
-}): Command {
+}): CliCommand {
   const opts = Object.entries(def.options);
   const flag = (k: string, o: Option) => `--${k}${o.arg ? ` ${o.arg}` : ''}`;
   const synopsis = [...opts.map(([k, o]) => `[${flag(k, o)}${o.multiple ? ' ...' : ''}]`), def.trailing ?? ''].filter(Boolean).join(' ');
@@ -242,7 +233,7 @@ const run = command({
 });
 
 /** `mldesk data`: options are parsed in dataCli.ts, next to DATA_SUBCOMMANDS (its usage). */
-const data: Command = {
+const data: CliCommand = {
   name: 'data',
   synopsis: '<subcommand> ...',
   summary: 'Version datasets in git projects; profile, diff and validate them.',
@@ -252,7 +243,7 @@ const data: Command = {
 };
 
 /** `mldesk users`: team-server users and roles (usersCli.ts). */
-const users: Command = {
+const users: CliCommand = {
   name: 'users',
   synopsis: '<subcommand> ...',
   summary: 'Team-server users: each has a role (viewer, member, admin) and its own token.',
@@ -262,7 +253,7 @@ const users: Command = {
 };
 
 /** `mldesk models`: the model registry (modelsCli.ts). */
-const models: Command = {
+const models: CliCommand = {
   name: 'models',
   synopsis: '<subcommand> ...',
   summary: 'Registered models: list them, and the lineage of a version (run, commit, datasets, image, deployments).',
@@ -272,7 +263,7 @@ const models: Command = {
 };
 
 /** `mldesk monitor`: deployment monitoring (monitorCli.ts). */
-const monitor: Command = {
+const monitor: CliCommand = {
   name: 'monitor',
   synopsis: '<subcommand> ...',
   summary: 'Deployment monitoring: drift, performance and alerts of a deployment; the Grafana dashboard over /metrics.',
@@ -291,7 +282,7 @@ const version = command({
   },
 });
 
-const help: Command = {
+const help: CliCommand = {
   name: 'help',
   synopsis: '[command [subcommand]]',
   summary: 'This help, or the usage and options of one command (also `mldesk <command> --help`).',
@@ -301,7 +292,7 @@ const help: Command = {
   },
 };
 
-const COMMANDS: readonly Command[] = [serve, demo, run, data, DRIFT_COMMAND, users, models, BUILD_COMMAND, ...DEPLOY_COMMANDS, monitor, version, help];
+const COMMANDS: readonly CliCommand[] = [serve, demo, run, data, DRIFT_COMMAND, users, models, BUILD_COMMAND, ...DEPLOY_COMMANDS, monitor, version, help];
 
 function generalUsage(): string {
   const lines = COMMANDS.map((c) =>
@@ -316,7 +307,7 @@ ${lines.join('\n')}
 Data dir: --data-dir, else MLDESK_DATA_DIR, else ~/.mldesk`;
 }
 
-const synopsisOf = (c: Command) => `Usage: mldesk ${c.name}${c.synopsis ? ` ${c.synopsis}` : ''}`;
+const synopsisOf = (c: CliCommand) => `Usage: mldesk ${c.name}${c.synopsis ? ` ${c.synopsis}` : ''}`;
 
 /** `mldesk help [command [subcommand]]`; unknown topics are usage errors (exit 2). */
 function helpText(topic: string[]): string {
@@ -339,7 +330,7 @@ function asksForHelp(args: string[]): boolean {
 }
 
 /** What follows a usage error's message: the usage of what was being run. */
-function usageAfterError(cmd: Command | undefined, topic: string[]): string {
+function usageAfterError(cmd: CliCommand | undefined, topic: string[]): string {
   if (!cmd) return generalUsage();
   if (cmd === help) return '`mldesk help` lists the commands.';
   const usage = topic.length > 1 ? helpText(topic).split('\n')[0]! : cmd.details && cmd.subcommands ? `${synopsisOf(cmd)}\n\n${cmd.details}` : synopsisOf(cmd);
@@ -349,7 +340,7 @@ function usageAfterError(cmd: Command | undefined, topic: string[]): string {
 /** Entry used by bin/mldesk.js; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
-  let cmd: Command | undefined;
+  let cmd: CliCommand | undefined;
   let topic: string[] = [];
   try {
     if (first === undefined) return await help.run([]);

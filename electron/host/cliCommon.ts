@@ -13,6 +13,17 @@ export interface Subcommand {
   summary: string;
 }
 
+/** A top-level `mldesk <name>` command as cli.ts lists, documents and runs it. */
+export interface CliCommand {
+  name: string;
+  synopsis: string;
+  summary: string;
+  /** Printed under the summary by `mldesk <name> --help` / `mldesk help <name>`. */
+  details?: string;
+  subcommands?: readonly Subcommand[];
+  run(args: string[]): Promise<number>;
+}
+
 /** The usage lines of a command's subcommands: `  mldesk <command> <name> <synopsis>` and the summary under it. */
 export const subcommandUsage = (command: string, subcommands: readonly Subcommand[]): string =>
   subcommands.map(({ name, synopsis, summary }) => `  mldesk ${command} ${name} ${synopsis}\n      ${summary}`).join('\n');

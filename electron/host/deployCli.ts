@@ -1,7 +1,7 @@
 import { Engine } from '../core/engine';
-import { DataUsageError, dataDirOf, parseCli } from './cliCommon';
-import { call } from './engineCall';
-import { MldeskError, type Deployment, type JobInfo, type RolloutReport } from '../../shared/contract';
+import { DataUsageError, dataDirOf, parseCli, type CliCommand } from './cliCommon';
+import { call, dockerReady, startJob } from './engineCall';
+import { MldeskError, type Deployment, type RolloutReport } from '../../shared/contract';
 
 /**
  * `mldesk deploy`, `mldesk deployments`, `mldesk undeploy`: the local deployment target from a terminal (the same
@@ -9,22 +9,6 @@ import { MldeskError, type Deployment, type JobInfo, type RolloutReport } from '
  * once, with how to fix it), 2 for usage errors.
  */
 
-interface CliCommand {
-  name: string;
-  synopsis: string;
-  summary: string;
-  details?: string;
-  run(args: string[]): Promise<number>;
-}
-
-/** Docker unavailable → the message and the fix on stderr; false. */
-async function engineReady(engine: Engine): Promise<boolean> {
-  const st = await call(engine, 'containers.engine', {});
-  if (st.available) return true;
-  console.error(`mldesk: the Docker engine is not available (${st.host}): ${st.problem?.message ?? 'unknown problem'}`);
-  if (st.problem?.hint) console.error(`  how to fix: ${st.problem.hint}`);
-  return false;
-}
 
 /** "512", "512m", "512MiB", "1.5g", "2GB" → MiB. */
 export function parseMemory(s: string): number | null {
@@ -102,15 +86,8 @@ const deploy: CliCommand = {
       memoryMb = m;
     }
     const engine = new Engine({ dataDir: dataDirOf(v), host: 'web' });
-    const jobLines = new Map<string, string[]>();
-    let watching: string | null = null;
-    const unsubscribe = engine.events.subscribe('jobs.progress', (p: JobInfo & { lines: string[] }) => {
-      if (p.kind !== 'deploy') return;
-      if (watching === p.id) for (const l of p.lines) console.error(`  ${l}`);
-      else if (watching === null) jobLines.set(p.id, [...(jobLines.get(p.id) ?? []), ...p.lines]);
-    });
     try {
-      if (!(await engineReady(engine))) return 1;
+      if (!(await dockerReady(engine))) return 1;
       const input = {
         model: pos[0],
         ...(v.version !== undefined ? { version: v.version } : { alias: v.alias }),
@@ -121,11 +98,11 @@ const deploy: CliCommand = {
         ...(readyTimeoutSec !== undefined ? { readyTimeoutSec } : {}),
       };
       const started = Date.now();
-      const { jobId, name } = await call(engine, 'deploy.apply', input);
-      watching = jobId;
-      for (const l of jobLines.get(jobId) ?? []) console.error(`  ${l}`);
+      const { name, done } = await startJob(engine, () => call(engine, 'deploy.apply', input), (p) => {
+        for (const l of p.lines) console.error(`  ${l}`);
+      });
       try {
-        await engine.jobs.wait(jobId);
+        await done;
       } catch (e) {
         const err = e instanceof MldeskError ? e : new MldeskError('INTERNAL', (e as Error).message);
         printFailure((err.details as RolloutReport | undefined) ?? null, err.message);
@@ -148,7 +125,6 @@ const deploy: CliCommand = {
       }
       throw e;
     } finally {
-      unsubscribe();
       await engine.close();
     }
   },
@@ -174,7 +150,7 @@ const deployments: CliCommand = {
         for (const r of rows) console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
       }
       if (list.length === 0 || unknown) {
-        if (!(await engineReady(engine))) return 1;
+        if (!(await dockerReady(engine))) return 1;
       }
       return 0;
     } finally {
@@ -198,7 +174,7 @@ const undeploy: CliCommand = {
         console.error(`mldesk: ${known.error.message}`);
         return known.error.code === 'INVALID_INPUT' ? 2 : 1;
       }
-      if (!(await engineReady(engine))) return 1;
+      if (!(await dockerReady(engine))) return 1;
       await call(engine, 'deploy.remove', { name: pos[0] });
       console.log(`Removed deployment '${pos[0]}' (its containers are gone; images and records stay).`);
       return 0;
