@@ -12,9 +12,11 @@ import { nodeArchOf } from './libs';
 import { customBuildPaths, customModelPlan, onnxModelPlan, resolveModel, type ModelRef, type ResolvedModel } from './model';
 import { runtimePlan } from './runtime';
 import type { ContextEntry } from './tarContext';
+import { ensureImage, type EnsureImageResult, type RegistryAuth, type Transport } from './transport';
 
 export type { ResolvedModel, ModelRef } from './model';
 export { LABEL } from './dockerfile';
+export { ensureImage, streamImage, pushImage, pullImage as pullFromRegistry, registryRef, type EnsureImageResult, type RegistryAuth, type Transport } from './transport';
 
 /**
  * Containers: the packaging half of deploy. One Docker client (DOCKER_HOST honoured, else the local socket), the
@@ -313,6 +315,15 @@ export class Containers {
     const id = docker ? await this.imageId(docker, runtime.ref) : null;
     const plan = await onnxModelPlan(m, { ref: runtime.ref, id: id ?? '(built with the image)' }, this.ctx.version);
     return { dockerfile: plan.dockerfile, base: runtime.ref };
+  }
+
+  /**
+   * Makes image `ref` of this machine's engine available on another engine (a target's): nothing when it is the same
+   * engine, push + pull through `registry` when one is given (and transport isn't 'stream'), else streamed save → load
+   * without the layers the other engine has. The image ID there is checked. See transport.ts.
+   */
+  async ensureImageOn(remote: Docker, ref: string, how: { registry: RegistryAuth | null; transport: Transport }, r?: JobReporter): Promise<EnsureImageResult> {
+    return ensureImage({ local: await this.requireEngine(), remote, ref, registry: how.registry, transport: how.transport }, r);
   }
 
   /** Model images mldesk built (by their labels), newest first; `model` narrows to one model's. */

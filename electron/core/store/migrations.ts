@@ -388,4 +388,44 @@ export const migrations: Migration[] = [
       CREATE INDEX monitor_alerts_by_rule ON monitor_alerts (rule_id, epoch, window_idx);
     `,
   },
+  {
+    version: 8,
+    name: 'deployment targets, cluster deployments, one-click presets, training runs on targets',
+    sql: `
+      -- Remote Docker engines, Swarm managers, Kubernetes contexts. config holds no secret: TLS/SSH keys, registry
+      -- passwords and kubeconfigs are sealed in <dataDir>/secrets.json under target:<name>:<what>.
+      CREATE TABLE targets (
+        name       TEXT PRIMARY KEY,
+        kind       TEXT NOT NULL CHECK (kind IN ('docker', 'swarm', 'kubernetes')),
+        config     TEXT NOT NULL,               -- JSON (no secrets)
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_test  TEXT                         -- JSON TargetTest
+      );
+      -- Replicas and the cluster options (canary, health, Kubernetes extras) of a deployment on a cluster target.
+      ALTER TABLE deployments ADD COLUMN replicas INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE deployments ADD COLUMN cluster TEXT;  -- JSON
+      -- The last settings a model was deployed with on a target: "Deploy to <target>" in one click.
+      CREATE TABLE deploy_presets (
+        target     TEXT NOT NULL,
+        model      TEXT NOT NULL,
+        input      TEXT NOT NULL,               -- JSON deploy input (no env values: those stay with the deployment)
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (target, model)
+      ) WITHOUT ROWID;
+      -- Training runs started on a target (a one-shot Swarm service or a Kubernetes Job), and sweeps of them.
+      CREATE TABLE remote_runs (
+        run_id     TEXT PRIMARY KEY,
+        target     TEXT NOT NULL,
+        job        TEXT NOT NULL,               -- the service / Job name on the target
+        sweep_id   TEXT,
+        image      TEXT NOT NULL,
+        state      TEXT NOT NULL,               -- queued, running, finished, failed, killed
+        created_at INTEGER NOT NULL,
+        ended_at   INTEGER,
+        detail     TEXT                         -- JSON (exit code, reason, logs cursor)
+      );
+      CREATE INDEX remote_runs_by_sweep ON remote_runs (sweep_id);
+    `,
+  },
 ];
