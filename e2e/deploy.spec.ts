@@ -68,6 +68,11 @@ test('register a run’s model → deploy it with the wizard → Try it predicts
   await expect(wizard.getByTestId('onnx-missing')).toHaveCount(0);
   await wizard.getByTestId('wizard-next').click();
 
+  // Target: this machine's engine, picked by default.
+  await expect(step).toHaveAttribute('data-step', 'target');
+  await expect(wizard.locator('[data-testid="wizard-target"][data-target="local"] input')).toBeChecked();
+  await wizard.getByTestId('wizard-next').click();
+
   await expect(step).toHaveAttribute('data-step', 'resources');
   await wizard.getByTestId('wizard-memory').fill('512');
   await wizard.getByTestId('env-add').click();

@@ -9,6 +9,7 @@ import { VERSION } from './version';
 import { Tracking } from './tracking';
 import { trackingHandlers } from './tracking/handlers';
 import { Launcher, type LauncherOptions } from './projects/launcher';
+import { createRemoteRuns, type RemoteRuns } from './projects/remoteRuns';
 import { RegistryService, modelsHandlers } from './registry';
 import { LoggedModelsService } from './tracking/loggedModels';
 import { LodCache } from './tracking/lod';
@@ -22,6 +23,7 @@ import { Jobs, jobsHandlers } from './jobs';
 import { createContainers, type Containers } from './containers';
 import { createDeploy, type DeployService } from './deploy';
 import { createMonitor, type MonitorService } from './monitor';
+import { createTargets, type TargetsService } from './targets';
 
 export type { Handlers } from '../../shared/contract';
 
@@ -37,6 +39,7 @@ export class Engine {
   readonly projects: ProjectsService;
   readonly tracking: Tracking;
   readonly launcher: Launcher;
+  readonly remoteRuns: RemoteRuns;
   readonly registry: RegistryService;
   readonly loggedModels: LoggedModelsService;
   readonly lod: LodCache;
@@ -47,6 +50,7 @@ export class Engine {
   readonly containers: Containers;
   readonly deploy: DeployService;
   readonly monitor: MonitorService;
+  readonly targets: TargetsService;
   readonly handlers: Handlers;
   private readonly disposers: Array<() => Promise<void> | void> = [];
 
@@ -80,7 +84,12 @@ export class Engine {
     this.jobs = new Jobs(this.ctx);
     const containers = createContainers(this.ctx, { registry: this.registry, tracking: this.tracking, jobs: this.jobs });
     this.containers = containers.service;
-    const deploy = createDeploy(this.ctx, { registry: this.registry, tracking: this.tracking, data: this.data, jobs: this.jobs, containers: this.containers });
+    const targets = createTargets(this.ctx, { containers: this.containers });
+    this.targets = targets.service;
+    const remoteRuns = createRemoteRuns(this.ctx, { tracking: this.tracking, projects: this.projects, targets: this.targets, containers: this.containers, jobs: this.jobs, launcher: this.launcher, users: this.users });
+    this.remoteRuns = remoteRuns.service;
+    this.disposers.push(remoteRuns.dispose);
+    const deploy = createDeploy(this.ctx, { registry: this.registry, tracking: this.tracking, data: this.data, jobs: this.jobs, containers: this.containers, targets: this.targets });
     this.deploy = deploy.service;
     if (deploy.dispose) this.disposers.push(deploy.dispose);
     const monitor = createMonitor(this.ctx, { registry: this.registry, tracking: this.tracking, data: this.data, jobs: this.jobs, deploy: this.deploy, containers: this.containers });
@@ -115,6 +124,7 @@ export class Engine {
       'launcher.stop': ({ runId }) => this.launcher.stop(runId),
       'launcher.list': () => this.launcher.list(),
       'launcher.tail': ({ runId, maxLines }) => this.launcher.tail(runId, maxLines),
+      ...remoteRuns.handlers,
       'users.list': () => this.users.list(),
       'users.add': ({ name, role }) => this.users.add(name, role),
       'users.revoke': ({ name }) => (this.users.revoke(name), { ok: true as const }),
@@ -123,6 +133,7 @@ export class Engine {
       ...containers.handlers,
       ...deploy.handlers,
       ...monitor.handlers,
+      ...targets.handlers,
     };
   }
 

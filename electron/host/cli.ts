@@ -11,6 +11,7 @@ import { MODELS_SUBCOMMANDS, MODELS_USAGE, modelsCommand } from './modelsCli';
 import { BUILD_COMMAND } from './buildCli';
 import { DEPLOY_COMMANDS } from './deployCli';
 import { MONITOR_SUBCOMMANDS, MONITOR_USAGE, monitorCommand } from './monitorCli';
+import { TARGETS_SUBCOMMANDS, TARGETS_USAGE, targetsCommand } from './targetsCli';
 import { DRIFT_COMMAND } from './driftCli';
 import { startServer } from './serve';
 import { MldeskError } from '../../shared/contract/errors';
@@ -181,6 +182,12 @@ const run = command({
     input: { type: 'string', multiple: true, arg: 'FILE', help: 'record the versioned dataset FILE as an input of the run (repeatable; datasets named in the command are recorded anyway)' },
     'data-dir': dataDirOption,
     'no-system-metrics': { type: 'boolean', help: 'do not sample CPU/RSS/GPU' },
+    target: { type: 'string', short: 't', arg: 'NAME', help: 'run on a deployment target (a one-shot Swarm service or Kubernetes Job from the project image)' },
+    cpus: { type: 'string', arg: 'C', help: 'with --target: CPU limit in cores (e.g. 0.5)' },
+    memory: { type: 'string', arg: 'M', help: 'with --target: memory limit (512m, 2g)' },
+    gpus: { type: 'string', arg: 'N', help: 'with --target: GPUs to reserve' },
+    grid: { type: 'string', multiple: true, arg: 'k=v1,v2', help: 'with --target: a sweep over every combination (repeatable; `{k}` in the command is replaced)' },
+    parallel: { type: 'string', arg: 'K', help: 'with --target: how many runs of a sweep at once (default 1)' },
   },
   trailing: '-- <command...>',
   async run(v, command) {
@@ -192,6 +199,8 @@ const run = command({
       params[p.slice(0, eq)] = p.slice(eq + 1);
     }
     const dataDir = v['data-dir'] ? resolveUserPath(v['data-dir']) : defaultDataDir();
+    if (v.target) return runOnTarget(v, command, params, dataDir);
+    for (const k of ['cpus', 'memory', 'gpus', 'grid', 'parallel'] as const) if (v[k] !== undefined) throw new UsageError(`--${k} needs --target`);
     const served = await startServer({
       dataDir,
       port: 0,
@@ -231,6 +240,102 @@ const run = command({
     }
   },
 });
+
+/** `--memory 512m|2g|1024` (MiB without a unit) → MiB. */
+export function parseMemoryMb(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(s.trim());
+  if (!m) throw new UsageError(`--memory must be a size like 512m or 2g (got "${s}")`);
+  const mult: Record<string, number> = { k: 1 / 1024, '': 1, m: 1, g: 1024, t: 1024 * 1024 };
+  const mb = Math.round(Number(m[1]) * mult[m[2]!.toLowerCase()]!);
+  if (mb < 4) throw new UsageError(`--memory must be at least 4m (got "${s}")`);
+  return mb;
+}
+
+/** `mldesk run --target`: the run(s) as jobs on the target, their output streamed here; 0 when every run FINISHED. */
+async function runOnTarget(
+  v: { target?: string; project?: string; experiment?: string; name?: string; cpus?: string; memory?: string; gpus?: string; grid?: string[]; parallel?: string },
+  command: string[],
+  params: Record<string, string>,
+  dataDir: string,
+): Promise<number> {
+  const num = (flag: string, s: string | undefined, int: boolean) => {
+    if (s === undefined) return undefined;
+    const n = Number(s);
+    if (!Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n))) throw new UsageError(`--${flag} must be a positive ${int ? 'integer' : 'number'} (got "${s}")`);
+    return n;
+  };
+  const grid: Record<string, string[]> = {};
+  for (const g of v.grid ?? []) {
+    const eq = g.indexOf('=');
+    if (eq <= 0 || eq === g.length - 1) throw new UsageError(`--grid must be key=v1,v2,… (got "${g}")`);
+    grid[g.slice(0, eq)] = g.slice(eq + 1).split(',');
+  }
+  const served = await startServer({ dataDir, port: 0, uiDir: null, engineHost: 'web' });
+  const engine = served.engine;
+  try {
+    const cwd = v.project ? resolveUserPath(v.project) : process.cwd();
+    const listed = (await engine.projects.list()).find((p) => p.path === cwd);
+    const labels = new Map<string, string>();
+    const sweepOf = { multi: false };
+    engine.remoteRuns.setEcho((runId, line) => {
+      const prefix = sweepOf.multi ? `[${labels.get(runId) ?? runId.slice(0, 8)}] ` : '';
+      if (line.stream === 'system') console.error(`mldesk: ${prefix}${line.text}`);
+      else (line.stream === 'stdout' ? process.stdout : process.stderr).write(`${prefix}${line.text}\n`);
+    });
+    const r = await engine.call('launcher.startOn', {
+      command,
+      cwd,
+      projectId: listed?.id,
+      experimentName: v.experiment ?? listed?.name ?? (v.project ? path.basename(cwd) : undefined),
+      name: v.name,
+      params,
+      env: {},
+      target: v.target,
+      cpus: num('cpus', v.cpus, false),
+      memoryMb: v.memory === undefined ? undefined : parseMemoryMb(v.memory),
+      gpus: num('gpus', v.gpus, true),
+      parallel: num('parallel', v.parallel, true),
+      grid: Object.keys(grid).length ? grid : undefined,
+    });
+    if (!r.ok) throw MldeskError.from(r.error);
+    const launched = r.value as { sweepId: string | null; runs: Array<{ runId: string; params: Record<string, string> }>; jobId: string };
+    sweepOf.multi = launched.sweepId !== null;
+    for (const x of launched.runs) labels.set(x.runId, Object.entries(x.params).filter(([k]) => k in grid).map(([k, val]) => `${k}=${val}`).join(',') || x.runId.slice(0, 8));
+    const off = engine.events.subscribe('jobs.progress', (p) => {
+      if (p.id === launched.jobId) for (const l of p.lines) if (l.startsWith('» ')) console.error(`mldesk: ${l.slice(2)}`);
+    });
+    console.error(
+      `mldesk: ${launched.sweepId ? `sweep ${launched.sweepId} of ${launched.runs.length} runs` : `run ${launched.runs[0]!.runId}`} on target ${v.target} (tracking URI ${served.url})`,
+    );
+    const ids = launched.runs.map((x) => x.runId);
+    const stop = () => void engine.launcher.stop(launched.sweepId ?? ids[0]!);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    let jobError: string | null = null;
+    await engine.jobs.wait(launched.jobId).catch((e: unknown) => (jobError = e instanceof Error ? e.message : String(e)));
+    await engine.remoteRuns.wait(ids);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    off();
+    let firstFailure: string | null = jobError;
+    let killed = false;
+    for (const id of ids) {
+      const run = engine.tracking.runs.get(id);
+      const tag = (k: string) => run.data.tags.find((t) => t.key === k)?.value;
+      const secs = ((run.info.end_time ?? Date.now()) - (run.info.start_time ?? Date.now())) / 1000;
+      console.error(`mldesk: ${sweepOf.multi ? `[${labels.get(id)}] ` : ''}run ${id} ${run.info.status} in ${secs.toFixed(1)} s`);
+      if (run.info.status === 'KILLED') killed = true;
+      else if (run.info.status !== 'FINISHED') {
+        const [exit, error] = [tag('mldesk.exit'), tag('mldesk.error')];
+        firstFailure ??= `run ${id} ${run.info.status}: ${[exit, error && error !== exit ? `(${error})` : ''].filter(Boolean).join(' ') || 'no reason given'}`;
+      }
+    }
+    if (firstFailure) console.error(`mldesk: ${firstFailure}`);
+    return firstFailure ? 1 : killed ? 130 : 0;
+  } finally {
+    await served.close();
+  }
+}
 
 /** `mldesk data`: options are parsed in dataCli.ts, next to DATA_SUBCOMMANDS (its usage). */
 const data: CliCommand = {
@@ -272,6 +377,16 @@ const monitor: CliCommand = {
   run: monitorCommand,
 };
 
+/** `mldesk targets`: deployment targets (targetsCli.ts). */
+const targets: CliCommand = {
+  name: 'targets',
+  synopsis: '<subcommand> ...',
+  summary: 'Deployment targets: the local engine, remote Docker engines (TLS or SSH), Swarm managers, Kubernetes contexts.',
+  details: `Subcommands:\n${TARGETS_USAGE}`,
+  subcommands: TARGETS_SUBCOMMANDS,
+  run: targetsCommand,
+};
+
 const version = command({
   name: 'version',
   summary: 'Print the version (also --version, -v).',
@@ -292,7 +407,7 @@ const help: CliCommand = {
   },
 };
 
-const COMMANDS: readonly CliCommand[] = [serve, demo, run, data, DRIFT_COMMAND, users, models, BUILD_COMMAND, ...DEPLOY_COMMANDS, monitor, version, help];
+const COMMANDS: readonly CliCommand[] = [serve, demo, run, data, DRIFT_COMMAND, users, models, BUILD_COMMAND, ...DEPLOY_COMMANDS, monitor, targets, version, help];
 
 function generalUsage(): string {
   const lines = COMMANDS.map((c) =>

@@ -1,12 +1,14 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Engine } from '../core/engine';
 import { DataUsageError, dataDirOf, parseCli, type CliCommand } from './cliCommon';
 import { call, dockerReady, startJob } from './engineCall';
 import { MldeskError, type Deployment, type RolloutReport } from '../../shared/contract';
 
 /**
- * `mldesk deploy`, `mldesk deployments`, `mldesk undeploy`: the local deployment target from a terminal (the same
- * contract methods as the Deployments page). Exit 0 when done, 1 with the reason when not (Docker unavailable: at
- * once, with how to fix it), 2 for usage errors.
+ * `mldesk deploy`, `mldesk deployments`, `mldesk undeploy`: deployments from a terminal or CI (the same contract
+ * methods as the Deployments page), on the local engine or a target (`mldesk targets`). Exit 0 when the rollout
+ * completed, 1 with the reason when not (rolled back, Docker unavailable: with how to fix it), 2 for usage errors.
  */
 
 
@@ -38,13 +40,21 @@ function printFailure(report: RolloutReport | null, message: string): void {
 
 const deploy: CliCommand = {
   name: 'deploy',
-  synopsis: '<model> (--version N | --alias A) [--port P] [--name D] [--cpus C] [--memory M] [--ready-timeout S] [--data-dir DIR]',
+  synopsis: '<model> (--version N | --alias A) [--target T] [--replicas N] [--port P] [--name D] [--cpus C] [--memory M] [--ready-timeout S] [--data-dir DIR]',
   summary:
-    'Serve a model version from a local Docker container behind a stable port (127.0.0.1); deploying\n' +
-    'another version to the same name replaces it without downtime. Prints the endpoint once ready.',
+    'Serve a model version behind a stable port: a Docker container on this machine (default), or on a target\n' +
+    '(a remote engine, a swarm, a Kubernetes context: mldesk targets). Deploying another version to the same\n' +
+    'name replaces it without downtime (a rolling update on a cluster, rolled back by itself when it fails).\n' +
+    'Exits 0 once the rollout completed, 1 when it failed or rolled back (printing why): fit for CI.',
   details: `Options:
   --version N        the model version
   --alias A          or the version an alias points at (champion, …)
+  --target T         where: a target name (default: local, this machine's Docker engine)
+  --replicas N       replicas on a swarm or Kubernetes target (default 1; a redeploy keeps its count)
+  --canary [S]       swarm: update one replica first and hold it S seconds (default 30), comparing its error
+                     rate and latency with the others, then continue or roll back
+  --transport T      how the image reaches a remote engine: auto (default), registry, stream (save → load)
+  --helm-chart DIR   write a Helm chart of this deploy to DIR instead of deploying (Kubernetes targets)
   --port P           the stable port (default: a free one; a redeploy keeps its port)
   --name D           the deployment name (default: the model name)
   --cpus C           CPU limit in cores, e.g. 0.5
@@ -63,6 +73,11 @@ const deploy: CliCommand = {
         cpus: { type: 'string' },
         memory: { type: 'string' },
         'ready-timeout': { type: 'string' },
+        target: { type: 'string' },
+        replicas: { type: 'string' },
+        canary: { type: 'string' },
+        transport: { type: 'string' },
+        'helm-chart': { type: 'string' },
         'data-dir': { type: 'string' },
       },
       'mldesk deploy',
@@ -79,6 +94,9 @@ const deploy: CliCommand = {
     const port = num('--port', v.port, (n) => Number.isInteger(n) && n >= 1024 && n <= 65535);
     const cpus = num('--cpus', v.cpus, (n) => n >= 0.05 && n <= 256);
     const readyTimeoutSec = num('--ready-timeout', v['ready-timeout'], (n) => Number.isInteger(n) && n >= 1 && n <= 3600);
+    const replicas = num('--replicas', v.replicas, (n) => Number.isInteger(n) && n >= 1 && n <= 100);
+    const canaryWindow = num('--canary', v.canary === '' ? '30' : v.canary, (n) => Number.isInteger(n) && n >= 5 && n <= 3600);
+    if (v.transport !== undefined && !['auto', 'registry', 'stream'].includes(v.transport)) throw new DataUsageError(`mldesk deploy: --transport must be auto, registry or stream (got "${v.transport}")`);
     let memoryMb: number | undefined;
     if (v.memory !== undefined) {
       const m = parseMemory(v.memory);
@@ -89,7 +107,11 @@ const deploy: CliCommand = {
     try {
       if (!(await dockerReady(engine))) return 1;
       const input = {
-        model: pos[0],
+        model: pos[0]!,
+        ...(v.target !== undefined ? { target: v.target } : {}),
+        ...(replicas !== undefined ? { replicas } : {}),
+        ...(canaryWindow !== undefined ? { canary: { windowSec: canaryWindow } } : {}),
+        ...(v.transport !== undefined ? { transport: v.transport as 'auto' | 'registry' | 'stream' } : {}),
         ...(v.version !== undefined ? { version: v.version } : { alias: v.alias }),
         ...(v.name !== undefined ? { name: v.name } : {}),
         ...(port !== undefined ? { port } : {}),
@@ -97,6 +119,7 @@ const deploy: CliCommand = {
         ...(memoryMb !== undefined ? { memoryMb } : {}),
         ...(readyTimeoutSec !== undefined ? { readyTimeoutSec } : {}),
       };
+      if (v['helm-chart'] !== undefined) return await writeHelmChart(engine, input, v['helm-chart']);
       const started = Date.now();
       const { name, done } = await startJob(engine, () => call(engine, 'deploy.apply', input), (p) => {
         for (const l of p.lines) console.error(`  ${l}`);
@@ -113,7 +136,8 @@ const deploy: CliCommand = {
         console.error(`mldesk: deployment '${name}' is ${d.status}${d.reason ? `: ${d.reason}` : ''}`);
         return 1;
       }
-      console.log(`Deployed ${d.model} v${d.version} as '${d.name}' in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      console.log(`Deployed ${d.model} v${d.version} as '${d.name}'${d.target === 'local' ? '' : ` on ${d.target}`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      if (d.targetKind !== 'docker') console.log(`  replicas  ${d.replicas.running}/${d.replicas.desired} running`);
       console.log(`  endpoint  ${d.url}`);
       console.log(`  OIP v2    POST ${d.url}/v2/models/${encodeURIComponent(d.model)}/infer`);
       console.log(`  MLflow    POST ${d.url}/invocations`);
@@ -130,6 +154,25 @@ const deploy: CliCommand = {
   },
 };
 
+/** `--helm-chart DIR`: the chart's files under DIR (refusing to overwrite a non-empty folder). */
+async function writeHelmChart(engine: Engine, input: unknown, dir: string): Promise<number> {
+  const out = path.resolve(dir);
+  if (fs.existsSync(out) && fs.readdirSync(out).length) {
+    console.error(`mldesk: ${out} is not empty: give a new folder for the chart`);
+    return 1;
+  }
+  const chart = await call(engine, 'deploy.helmChart', input);
+  for (const [rel, text] of Object.entries(chart.files)) {
+    const file = path.join(out, rel);
+    if (!file.startsWith(out + path.sep)) continue;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+  }
+  console.log(`Wrote Helm chart ${chart.name} (${Object.keys(chart.files).length} files) to ${out}`);
+  console.log(`  helm install ${chart.name} ${out}`);
+  return 0;
+}
+
 const deployments: CliCommand = {
   name: 'deployments',
   synopsis: '[--json] [--data-dir DIR]',
@@ -145,7 +188,10 @@ const deployments: CliCommand = {
       if (v.json) console.log(JSON.stringify(list, null, 2));
       else if (list.length === 0) console.log('No deployments yet: mldesk deploy <model> --version N');
       else {
-        const rows = [['NAME', 'STATUS', 'MODEL', 'VERSION', 'ENDPOINT', 'UPTIME', 'REASON'], ...list.map((d) => [d.name, d.status, d.model, `v${d.version}`, d.url, uptime(d), d.reason ?? ''])];
+        const rows = [
+          ['NAME', 'TARGET', 'STATUS', 'MODEL', 'VERSION', 'REPLICAS', 'ENDPOINT', 'UPTIME', 'REASON'],
+          ...list.map((d) => [d.name, d.target, d.status, d.model, `v${d.version}`, `${d.replicas.running}/${d.replicas.desired}`, d.url, uptime(d), d.reason ?? '']),
+        ];
         const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
         for (const r of rows) console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
       }

@@ -1,4 +1,4 @@
-import { app, BrowserWindow, Menu, shell } from 'electron';
+import { app, BrowserWindow, Menu, safeStorage, shell } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startServer, type Served } from '../host/serve';
@@ -6,6 +6,7 @@ import { registerIpc } from './ipc';
 import { buildMenu } from './menu';
 import { startAlertNotifications } from './notifications';
 import { hardenSession, lockNavigation } from './security';
+import { useSafeStorageSecrets } from './secretCipher';
 
 // Data lives in userData unless the user points elsewhere (tests do).
 const dataDir = process.env.MLDESK_DATA_DIR ? path.resolve(process.env.MLDESK_DATA_DIR) : path.join(app.getPath('userData'), 'data');
@@ -67,6 +68,8 @@ if (!app.requestSingleInstanceLock()) {
     .whenReady()
     .then(async () => {
       hardenSession();
+      // Target keys and remote credentials: sealed with a key the OS keychain protects (web mode: MLDESK_SECRET_KEY or a 0600 key file).
+      useSafeStorageSecrets(safeStorage);
       served = await startEngine();
       registerIpc(served.engine, appUrl);
       stopNotifications = startAlertNotifications(served.engine.events, () => (win && !win.isDestroyed() ? win : null));

@@ -8,6 +8,12 @@
 // (/v2/health/ready), MLDESK_PROXY_STATE (a file remembering the current upstream across restarts of this container),
 // MLDESK_PROXY_NAME (the deployment, shown by the health route).
 //
+// Pool mode (a swarm deployment: one replica per port): MLDESK_PROXY_UPSTREAMS="host:port,host:port,…" replaces the
+// single upstream. Each is probed on the ready path every MLDESK_PROXY_CHECK_MS (500) and only ready ones get
+// requests (the least busy first). A request whose upstream refuses or resets the connection before answering is sent
+// to another ready one (bodies up to 1 MiB are kept for that), and a request that finds none ready waits up to
+// MLDESK_PROXY_WAIT_MS (5000) for one: so replicas replaced one at a time by a rolling update lose no request.
+//
 // Routes of its own (everything else is forwarded):
 //   GET /mldesk/proxy/health            → 200 {ok, deployment, upstream, upstreams:[{address, inflight, current}], requests}
 //   PUT /mldesk/proxy/upstream          → switch (Authorization: Bearer <token>), body {host?, port, readyPath?, force?};
@@ -30,6 +36,8 @@ const STATE = env.MLDESK_PROXY_STATE ?? path.join(process.cwd(), 'mldesk-proxy-u
 /** Bodies up to this size are kept while streaming so a request can be retried once on a stale keep-alive socket. */
 const REPLAY_MAX = 1 << 20;
 const ADMIN_BODY_MAX = 64 * 1024;
+const CHECK_MS = Math.max(50, Number(env.MLDESK_PROXY_CHECK_MS ?? 500) || 500);
+const WAIT_MS = Math.max(0, Number(env.MLDESK_PROXY_WAIT_MS ?? 5000) || 0);
 
 if (!Number.isInteger(PORT) || PORT < 1 || PORT > 65535) {
   process.stderr.write('mldesk-proxy: set MLDESK_PROXY_PORT to the stable port\n');
@@ -43,6 +51,9 @@ interface Upstream {
   agent: http.Agent;
   inflight: number;
   retired: boolean;
+  /** Pool mode: the last readiness probe answered 2xx (and no request met a refused connection since). */
+  ready: boolean;
+  note: string;
 }
 
 const upstreams = new Set<Upstream>();
@@ -55,7 +66,7 @@ let inflightTotal = 0;
 function makeUpstream(host: string, port: number): Upstream {
   // A free keep-alive socket is closed after 2 s idle, well before the runtime's 5 s keep-alive timeout,
   // so a request rarely meets a socket the server is closing (and is retried once when it does).
-  const up: Upstream = { host, port, address: `${host}:${port}`, agent: new http.Agent({ keepAlive: true, timeout: 2000, maxFreeSockets: 64 }), inflight: 0, retired: false };
+  const up: Upstream = { host, port, address: `${host}:${port}`, agent: new http.Agent({ keepAlive: true, timeout: 2000, maxFreeSockets: 64 }), inflight: 0, retired: false, ready: false, note: 'not probed yet' };
   upstreams.add(up);
   return up;
 }
@@ -85,6 +96,39 @@ function parseAddress(s: string | undefined): { host: string; port: number } | n
   if (!m) return null;
   const port = Number(m[2]);
   return port >= 1 && port <= 65535 ? { host: m[1] || '127.0.0.1', port } : null;
+}
+
+/** Pool mode's upstreams (empty: the single switchable upstream). */
+const pool: Upstream[] = [];
+let rr = 0;
+
+/** A ready pool member not in `tried`: the least busy, ties taken in turn. */
+function choose(tried: Set<Upstream>): Upstream | null {
+  const ready = pool.filter((u) => u.ready && !tried.has(u));
+  if (!ready.length) return null;
+  const least = Math.min(...ready.map((u) => u.inflight));
+  const best = ready.filter((u) => u.inflight === least);
+  return best[rr++ % best.length]!;
+}
+
+function markDown(up: Upstream, note: string): void {
+  if (up.ready) process.stdout.write(`mldesk-proxy: ${up.address} not ready (${note})\n`);
+  up.ready = false;
+  up.note = note;
+}
+
+function checkPool(): void {
+  for (const up of pool) {
+    void probe(up.host, up.port, DEFAULT_READY, Math.max(500, Math.min(2000, CHECK_MS))).then((p) => {
+      const ok = p.status >= 200 && p.status < 300;
+      if (ok && !up.ready) process.stdout.write(`mldesk-proxy: ${up.address} ready\n`);
+      if (!ok) markDown(up, p.note);
+      else {
+        up.ready = true;
+        up.note = p.note;
+      }
+    });
+  }
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
@@ -144,7 +188,7 @@ function health(): unknown {
     switchedAt,
     requests,
     inflight: inflightTotal,
-    upstreams: [...upstreams].map((u) => ({ address: u.address, inflight: u.inflight, current: u === current })),
+    upstreams: [...upstreams].map((u) => ({ address: u.address, inflight: u.inflight, current: u === current, ...(pool.length ? { ready: u.ready, note: u.note } : {}) })),
   };
 }
 
@@ -157,6 +201,10 @@ async function admin(req: http.IncomingMessage, res: http.ServerResponse, pathna
     return sendJson(res, 401, { error: 'the proxy admin routes need Authorization: Bearer <token>' });
   }
   if (req.method === 'GET') return sendJson(res, 200, health());
+  if (pool.length) {
+    req.resume();
+    return sendJson(res, 409, { error: 'this proxy balances over a fixed pool (MLDESK_PROXY_UPSTREAMS); its upstream cannot be switched' });
+  }
   if (req.method === 'DELETE') {
     req.resume();
     const previous = current?.address ?? null;
@@ -194,27 +242,35 @@ function forwardHeaders(h: http.IncomingHttpHeaders, extra: Record<string, strin
 }
 
 function forward(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const up = current;
-  if (!up) {
+  const first = pool.length ? choose(new Set()) : current;
+  if (!first && !pool.length) {
     req.resume();
     sendJson(res, 503, { error: `no serving container behind ${NAME ? `deployment '${NAME}'` : 'this endpoint'} (stopped, or not started yet)` });
     return;
   }
   requests++;
   inflightTotal++;
-  up.inflight++;
+  let up: Upstream | null = null;
+  const use = (u: Upstream | null) => {
+    if (up) {
+      up.inflight--;
+      if (up.retired && up.inflight === 0) retire(up);
+    }
+    up = u;
+    if (u) u.inflight++;
+  };
   let finished = false;
   const done = () => {
     if (finished) return;
     finished = true;
     inflightTotal--;
-    up.inflight--;
-    if (up.retired && up.inflight === 0) retire(up);
+    use(null);
     drain.settled();
   };
   res.on('close', done);
 
-  // The body streams through; the first REPLAY_MAX bytes are kept so a request that meets a stale socket can be sent again.
+  // The body streams through; the first REPLAY_MAX bytes are kept so a request that meets a stale socket (or, in pool
+  // mode, a replica going away) can be sent again.
   const kept: Buffer[] = [];
   let keptBytes = 0;
   let replayable = true;
@@ -232,8 +288,13 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse): void {
   req.on('end', () => (ended = true));
 
   const headers = forwardHeaders(req.headers, { 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-host': req.headers.host ?? '' });
-  const attempt = (n: number, fresh: boolean) => {
-    const upReq = http.request({ host: up.host, port: up.port, method: req.method, path: req.url, headers, agent: fresh ? false : up.agent });
+  const tried = new Set<Upstream>();
+  const started = Date.now();
+  /** Sends the request to `target`; `replay`: the body so far is resent from `kept` (a retry, or after waiting). */
+  const attempt = (target: Upstream, fresh: boolean, replay: boolean) => {
+    use(target);
+    tried.add(target);
+    const upReq = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers, agent: fresh ? false : target.agent });
     sinks.add(upReq);
     let answered = false;
     upReq.on('response', (upRes) => {
@@ -251,25 +312,45 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse): void {
       if (answered) return void res.destroy();
       // A reused keep-alive socket the server closed meanwhile (ECONNRESET / EPIPE before any answer): once more on a new socket.
       const stale = upReq.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE');
-      if (stale && n === 0 && replayable && ended) {
-        const again = attempt(n + 1, true);
-        again.end(Buffer.concat(kept));
-        return;
-      }
-      if (stale && n === 0 && replayable && !ended) {
-        // Still arriving: resend what we have and keep streaming into the new request.
-        const again = attempt(n + 1, true);
-        again.write(Buffer.concat(kept));
-        req.pipe(again);
-        return;
+      if (stale && !fresh && replayable) return void attempt(target, true, true);
+      if (pool.length && replayable && !res.destroyed) {
+        // The replica went away (stopped by a rolling update, crashed): the next ready one gets the request.
+        if (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' || e.code === 'EPIPE') markDown(target, `${req.method} ${req.url} → ${e.code}`);
+        return void next(`${target.address}: ${e.code ?? e.message}`);
       }
       req.resume();
-      sendJson(res, 502, { error: `upstream ${up.address} did not answer: ${e.code ?? e.message}` });
+      sendJson(res, 502, { error: `upstream ${target.address} did not answer: ${e.code ?? e.message}` });
     });
-    return upReq;
+    if (!replay) req.pipe(upReq);
+    else if (ended) upReq.end(Buffer.concat(kept));
+    else {
+      // Still arriving: resend what we have and keep streaming into the new request.
+      upReq.write(Buffer.concat(kept));
+      req.pipe(upReq);
+    }
   };
-  const first = attempt(0, false);
-  req.pipe(first);
+  /** Pool mode: another ready upstream (waiting up to WAIT_MS for one), or 502/503 with why. */
+  const next = (why: string | null) => {
+    const tick = () => {
+      if (res.destroyed || finished) return;
+      const u = choose(tried) ?? (tried.size && pool.every((p) => tried.has(p)) ? (tried.clear(), choose(tried)) : null);
+      if (u && replayable) return void attempt(u, false, true);
+      if (!replayable) {
+        req.resume();
+        return void sendJson(res, 503, { error: `no ready replica could take this request (${why ?? 'none ready'}); it is too large to be held while waiting` });
+      }
+      if (Date.now() - started >= WAIT_MS) {
+        req.resume();
+        use(null);
+        const states = pool.map((p) => `${p.address}: ${p.note}`).join('; ');
+        return void sendJson(res, why ? 502 : 503, { error: `no ready replica behind ${NAME ? `deployment '${NAME}'` : 'this endpoint'} within ${WAIT_MS} ms${why ? ` (last: ${why})` : ''}; ${states}` });
+      }
+      setTimeout(tick, 25);
+    };
+    tick();
+  };
+  if (first) attempt(first, false, false);
+  else next(null);
   res.on('close', () => {
     if (!res.writableFinished) for (const s of sinks) s.destroy();
   });
@@ -297,17 +378,32 @@ server.on('clientError', (_e, socket) => {
 
 drain.install(server);
 
-// The upstream remembered by this container (a restart keeps its file system) wins over the one it was created with.
-let initial = parseAddress(env.MLDESK_PROXY_UPSTREAM);
-try {
-  const saved = JSON.parse(fs.readFileSync(STATE, 'utf8')) as { host: string | null; port: number | null };
-  initial = saved.host && saved.port ? { host: saved.host, port: saved.port } : null;
-} catch {
-  // first start
+const poolSpec = (env.MLDESK_PROXY_UPSTREAMS ?? '').trim();
+if (poolSpec) {
+  for (const part of poolSpec.split(',')) {
+    const a = parseAddress(part.trim());
+    if (!a) {
+      process.stderr.write(`mldesk-proxy: MLDESK_PROXY_UPSTREAMS: '${part}' is not host:port\n`);
+      process.exit(2);
+    }
+    pool.push(makeUpstream(a.host, a.port));
+  }
+  checkPool();
+  setInterval(checkPool, CHECK_MS).unref();
+} else {
+  // The upstream remembered by this container (a restart keeps its file system) wins over the one it was created with.
+  let initial = parseAddress(env.MLDESK_PROXY_UPSTREAM);
+  try {
+    const saved = JSON.parse(fs.readFileSync(STATE, 'utf8')) as { host: string | null; port: number | null };
+    initial = saved.host && saved.port ? { host: saved.host, port: saved.port } : null;
+  } catch {
+    // first start
+  }
+  if (initial) setUpstream(initial.host, initial.port);
 }
-if (initial) setUpstream(initial.host, initial.port);
 server.listen(PORT, HOST, () => {
-  process.stdout.write(`mldesk-proxy: listening on http://${HOST}:${PORT} → ${current?.address ?? 'no upstream'}\n`);
+  const to = pool.length ? `pool of ${pool.length} (${pool.map((u) => u.address).join(', ')})` : (current?.address ?? 'no upstream');
+  process.stdout.write(`mldesk-proxy: listening on http://${HOST}:${PORT} → ${to}\n`);
 });
 server.on('error', (e: NodeJS.ErrnoException) => {
   process.stderr.write(`mldesk-proxy: cannot listen on ${HOST}:${PORT}: ${e.code ?? e.message}\n`);

@@ -4,7 +4,8 @@
 // body's `id`, else the request's own `x-request-id` header, else a new UUID): the id feedback refers to.
 // Config: MLDESK_MODEL_PATH, MLDESK_MODEL_NAME, HOST (127.0.0.1), PORT (8080), MLDESK_RECORDS_DIR,
 // MLDESK_RECORDS_MAX_BYTES, MLDESK_RECORDS_SEGMENT_BYTES, MLDESK_RECORDS_MAX_SEGMENTS, MLDESK_MAX_BODY_BYTES,
-// MLDESK_FEEDBACK_DIR (<records dir>-feedback), MLDESK_FEEDBACK_MAX_BYTES;
+// MLDESK_FEEDBACK_DIR (<records dir>-feedback), MLDESK_FEEDBACK_MAX_BYTES, MLDESK_PORT_BASE + MLDESK_SLOT (a swarm
+// replica's port: base + task slot, instead of PORT);
 // or args --model/--name/--host/--port/--records.
 import http from 'node:http';
 import path from 'node:path';
@@ -32,7 +33,13 @@ if (!modelPath) {
 }
 const modelName = arg('name') ?? process.env.MLDESK_MODEL_NAME ?? path.basename(modelPath).replace(/\.onnx$/, '');
 const host = arg('host') ?? process.env.HOST ?? '127.0.0.1';
-const port = num(arg('port') ?? process.env.PORT, 8080);
+/** Under an orchestrator with host networking (swarm) each replica listens on MLDESK_PORT_BASE + MLDESK_SLOT (its task slot). */
+function slotPort(): string | undefined {
+  const base = Number(process.env.MLDESK_PORT_BASE ?? NaN);
+  const slot = Number(process.env.MLDESK_SLOT ?? NaN);
+  return Number.isInteger(base) && Number.isInteger(slot) && base > 0 && slot > 0 && base + slot <= 65535 ? String(base + slot) : undefined;
+}
+const port = num(arg('port') ?? slotPort() ?? process.env.PORT, 8080);
 const maxBody = num(process.env.MLDESK_MAX_BODY_BYTES, 100 * 1024 * 1024);
 const recordsDir = arg('records') ?? process.env.MLDESK_RECORDS_DIR ?? path.join(process.cwd(), 'mldesk-records');
 const RECORD_FIELD_MAX = 64 * 1024;

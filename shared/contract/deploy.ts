@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method, topic } from './define';
+import { targetName } from './targets';
 
 /** Deployments: a model version served from a container behind a stable port (local Docker today; remote targets next). */
 
@@ -32,6 +33,36 @@ export const runtimeChoice = z.discriminatedUnion('kind', [
 ]);
 export type RuntimeChoice = z.input<typeof runtimeChoice>;
 
+export const canaryInput = z
+  .object({
+    windowSec: z.number().int().min(5).max(3600).default(30),
+    /** Roll back when the canary's error rate exceeds the others' by more than this (0.05 = 5 points). */
+    maxErrorRateDelta: z.number().min(0).max(1).default(0.05),
+    /** Roll back when the canary's p50 latency exceeds this multiple of the others'. */
+    maxLatencyRatio: z.number().min(1).max(100).default(2),
+  })
+  .strict();
+
+export const kubeInput = z
+  .object({
+    ingress: z
+      .object({
+        host: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'a DNS host name'),
+        path: z.string().regex(/^\//).max(1024).default('/'),
+        className: z.string().max(253).optional(),
+      })
+      .strict()
+      .optional(),
+    hpa: z
+      .object({ minReplicas: z.number().int().min(1).max(1000), maxReplicas: z.number().int().min(1).max(1000), cpuPercent: z.number().int().min(1).max(1000).default(80) })
+      .strict()
+      .refine((h) => h.maxReplicas >= h.minReplicas, { message: 'maxReplicas must be at least minReplicas' })
+      .optional(),
+    manifests: z.array(z.record(z.string(), z.unknown())).max(20).optional(),
+    progressDeadlineSec: z.number().int().min(10).max(3600).default(120),
+  })
+  .strict();
+
 export const deployInput = z
   .object({
     name: deploymentName.optional(),
@@ -47,6 +78,26 @@ export const deployInput = z
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/), z.string().max(32_768)).default({}),
     /** How long a new version may take to become ready before the rollout is abandoned (the old one keeps serving). */
     readyTimeoutSec: z.number().int().min(1).max(3600).default(60),
+    /** Where it runs (targets.list): `local` (this machine's engine), a remote Docker engine, a swarm, a Kubernetes context. */
+    target: targetName.default('local'),
+    /** Replicas on a swarm or Kubernetes target (a Docker engine runs one). */
+    replicas: z.number().int().min(1).max(100).optional(),
+    /** How the image reaches the target: a registry (the target's), a stream to its engine (save → load), or auto. */
+    transport: z.enum(['auto', 'registry', 'stream']).default('auto'),
+    /** The container health check a cluster uses (swarm HEALTHCHECK, Kubernetes readiness probe). */
+    health: z
+      .object({
+        intervalSec: z.number().int().min(1).max(300).default(2),
+        timeoutSec: z.number().int().min(1).max(300).default(2),
+        retries: z.number().int().min(1).max(100).default(3),
+        startPeriodSec: z.number().int().min(0).max(3600).default(10),
+      })
+      .strict()
+      .optional(),
+    /** Swarm: update one replica first, hold it for a window, compare its error rate and latency with the others. */
+    canary: canaryInput.optional(),
+    /** Kubernetes extras; `manifests` are the wizard's edited manifests, sent instead of the generated ones. */
+    kubernetes: kubeInput.optional(),
   })
   .strict()
   .refine((r) => (r.version === undefined) !== (r.alias === undefined), { message: 'give exactly one of version or alias' });
@@ -98,6 +149,16 @@ export const deployment = z.object({
   /** When the serving container started (uptime), null when not running. */
   startedAt: z.number().nullable(),
   lastRollout: rolloutReport.nullable(),
+  /** The target's kind: docker (one container behind a proxy), swarm (a service), kubernetes (a Deployment). */
+  targetKind: z.enum(['docker', 'swarm', 'kubernetes']),
+  /** Replicas asked for / running (1/1 on a Docker engine). */
+  replicas: z.object({ desired: z.number(), running: z.number(), updated: z.number().nullable(), ready: z.number().nullable(), available: z.number().nullable() }),
+  /** The orchestrator's rollout state (swarm UpdateStatus, Kubernetes rollout), null on a Docker engine. */
+  rollout: z.object({ state: z.string().nullable(), message: z.string().nullable() }).nullable(),
+  /** Swarm tasks / Kubernetes pods, per replica. */
+  tasks: z.array(
+    z.object({ id: z.string(), slot: z.number().nullable(), node: z.string().nullable(), state: z.string(), desired: z.string().nullable(), version: z.string().nullable(), message: z.string().nullable(), since: z.number().nullable() }),
+  ),
 });
 export type Deployment = z.infer<typeof deployment>;
 
@@ -129,6 +190,10 @@ export const deployPlan = z.object({
   /** Replacing an existing deployment (zero-downtime) rather than creating one. */
   redeploy: z.boolean(),
   warnings: z.array(z.string()),
+  target: z.string(),
+  targetKind: z.enum(['docker', 'swarm', 'kubernetes']),
+  /** What a cluster target is sent: the swarm service spec, or the Kubernetes manifests (validated), editable in the wizard. */
+  manifests: z.array(z.record(z.string(), z.unknown())),
 });
 export type DeployPlan = z.infer<typeof deployPlan>;
 
@@ -180,6 +245,27 @@ export const deployMethods = {
     z.object({ model: modelName, version: versionNo }).strict(),
     z.object({ oip: z.record(z.string(), z.unknown()), invocations: z.record(z.string(), z.unknown()), source: z.string() }),
     'viewer',
+  ),
+  helmChart: method(
+    'A Helm chart (Chart.yaml, values.yaml, templates/) that renders to the Kubernetes manifests this deploy would apply.',
+    deployInput,
+    z.object({ name: z.string(), files: z.record(z.string(), z.string()), tgzBase64: z.string() }),
+    'viewer',
+  ),
+  lastSettings: method(
+    'The settings a model was last deployed with on a target ("Deploy to <target>" in one click), or null.',
+    z.object({ target: targetName, model: modelName }).strict(),
+    z.record(z.string(), z.unknown()).nullable(),
+    'viewer',
+  ),
+  quick: method(
+    'Deploy a model version to a target in one click with the last settings used there (or the defaults).',
+    z
+      .object({ target: targetName, model: modelName, version: versionNo.optional(), alias: z.string().trim().min(1).max(255).optional(), replicas: z.number().int().min(1).max(100).optional() })
+      .strict()
+      .refine((r) => (r.version === undefined) !== (r.alias === undefined), { message: 'give exactly one of version or alias' }),
+    z.object({ jobId: z.string(), name: z.string() }),
+    'admin',
   ),
   invoke: method(
     'Send a request to a deployment’s endpoint and return its answer (the "Try it" panel; the renderer never talks to containers itself).',

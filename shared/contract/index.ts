@@ -12,6 +12,7 @@ import { jobsMethods, jobsTopics } from './jobs';
 import { containersMethods } from './containers';
 import { deployMethods, deployTopics } from './deploy';
 import { monitorMethods, monitorTopics } from './monitor';
+import { targetsMethods } from './targets';
 import type { MethodDef, TopicDef } from './define';
 
 /** The single source of truth: every method both hosts expose, grouped by feature. */
@@ -29,6 +30,7 @@ export const contract = {
   containers: containersMethods,
   deploy: deployMethods,
   monitor: monitorMethods,
+  targets: targetsMethods,
 } as const;
 
 export const topics = {
@@ -106,6 +108,7 @@ export * from './jobs';
 export * from './containers';
 export * from './deploy';
 export * from './monitor';
+export * from './targets';
 export * from './roles';
 export { HTTP_RPC_PREFIX, HTTP_EVENTS_PATH } from './bridge';
 

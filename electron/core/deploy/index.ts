@@ -11,8 +11,9 @@ import {
   type ModelImage,
   type ModelLineage,
   type RolloutReport,
-  type deployInput,
+  deployInput,
 } from '../../../shared/contract';
+import { ensureImage, pushImage } from '../containers/transport';
 import type { EngineContext } from '../context';
 import type { Containers } from '../containers';
 import type { DataService } from '../data';
@@ -20,13 +21,18 @@ import type { JobReporter, Jobs } from '../jobs';
 import type { RegistryService } from '../registry';
 import { addLineageExtra } from '../registry';
 import type { Tracking } from '../tracking';
+import type { TargetConnection } from '../targets/api';
+import type { ClusterBackend, ClusterState } from './cluster';
+import { clusterBackendFor, clusterFigures, clusterSpecOf, reconcileCluster } from './clusterOps';
 import type { ContainersApi, ResolvedModel } from './containersApi';
 import { buildExample, type Example } from './example';
-import { exitCodeOf, LocalDockerTarget, type Observed } from './local';
+import { helmChartFiles } from './helmExport';
+import { exitCodeOf, DockerTarget, type Observed } from './local';
 import { bodyOf, errorNote, freePort, LOOPBACK, loopback, portFree, sleep } from './loopback';
 import { parsePrometheus, runtimeFigures } from './metrics';
-import { RecordsPuller } from './records';
-import { DeploymentsTable, type DeploymentRow } from './table';
+import { DeployPresets } from './presets';
+import { RecordsPuller, type RecordSource } from './records';
+import { DeploymentsTable, type ClusterOptions, type DeploymentRow } from './table';
 
 export { toTensorValue } from './example';
 
@@ -36,6 +42,7 @@ export interface DeployDeps {
   data: DataService;
   jobs: Jobs;
   containers: Containers;
+  targets: { connect(name: string): Promise<TargetConnection> };
 }
 
 type DeployInput = z.output<typeof deployInput>;
@@ -65,7 +72,36 @@ export function defaultName(model: string): string {
 }
 
 const readyPathOf = (rt: Runtime) => (rt.kind === 'dockerfile' ? rt.readinessPath : BUILTIN_READY);
-const urlOf = (port: number) => `http://${LOOPBACK}:${port}`;
+const urlOf = (port: number, host = LOOPBACK) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+/** Ports tried for deployments on a remote engine (its free ports cannot be probed from here). */
+const REMOTE_PORT_BASE = 18080;
+
+/**
+ * A deployment target as the rollout engine uses it: a single Docker engine (this machine's, or a remote one: the
+ * proxy + server rollout of local.ts), or a cluster (swarm, Kubernetes: the orchestrator's own rollout).
+ */
+interface On {
+  name: string;
+  kind: 'docker' | 'swarm' | 'kubernetes';
+  /** Where this machine reaches the target's ports. */
+  host: string;
+  /** Ports on the target are this machine's ports (a free-port check here means something). */
+  local: boolean;
+  conn: TargetConnection | null;
+  docker: DockerTarget | null;
+  cluster: ClusterBackend | null;
+}
+
+interface RolloutConfig {
+  runtime: Runtime;
+  cpus: number | null;
+  memoryMb: number | null;
+  env: Record<string, string>;
+  readyTimeoutSec: number;
+  replicas: number;
+  transport: 'auto' | 'registry' | 'stream';
+  cluster: ClusterOptions | null;
+}
 
 interface Rollout {
   jobId: string;
@@ -79,13 +115,20 @@ interface Reconciled {
   startedAt: number | null;
   server: string | null;
   proxy: string | null;
+  /** A cluster deployment's state (replicas, tasks, rollout), when it could be read. */
+  cluster?: ClusterState | undefined;
 }
 
-/** Deployments on the local Docker engine: plan → apply (zero-downtime rollout) → status / logs / stats → remove. */
+type Seen = { obs: Map<string, Observed[]> } | { problem: string };
+
+/** Deployments on Docker engines and clusters: plan → apply (zero-downtime rollout) → status / logs / stats → remove. */
 export class DeployService {
   readonly table: DeploymentsTable;
-  readonly target: LocalDockerTarget;
+  /** The local engine's target (this machine's Docker). */
+  readonly target: DockerTarget;
   readonly records: RecordsPuller;
+  readonly presets: DeployPresets;
+  readonly storeId: string;
   private readonly containers: ContainersApi;
   private readonly rollouts = new Map<string, Rollout>();
   private readonly lastStatus = new Map<string, DeploymentStatus>();
@@ -101,9 +144,43 @@ export class DeployService {
   ) {
     this.containers = deps.containers;
     this.table = new DeploymentsTable(ctx);
-    this.target = new LocalDockerTarget(this.containers, storeIdOf(ctx.dataDir));
-    this.records = new RecordsPuller(ctx, this.table);
+    this.storeId = storeIdOf(ctx.dataDir);
+    this.target = new DockerTarget(() => this.containers.requireEngine(), this.storeId);
+    this.records = new RecordsPuller(ctx, this.table, (row) => this.sourcesOf(row));
+    this.presets = new DeployPresets(ctx);
     this.startLoop();
+  }
+
+  // ── targets ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** A target by name (NOT_FOUND for an unknown one; UNAVAILABLE-style errors from connecting pass through). */
+  private async on(target: string): Promise<On> {
+    if (target === 'local') return { name: 'local', kind: 'docker', host: LOOPBACK, local: true, conn: null, docker: this.target, cluster: null };
+    const conn = await this.deps.targets.connect(target);
+    if (conn.kind === 'docker') {
+      const docker = new DockerTarget(async () => conn.docker(), this.storeId, conn.endpointHost, target);
+      return { name: target, kind: 'docker', host: conn.endpointHost, local: conn.onThisMachine, conn, docker, cluster: null };
+    }
+    return { name: target, kind: conn.kind, host: conn.endpointHost, local: conn.onThisMachine, conn, docker: null, cluster: clusterBackendFor(conn, this.storeId) };
+  }
+
+  /** Targets whose ports are this machine's (a port one of their deployments holds is taken here too). */
+  private localTargets(): string[] {
+    const names = new Set(['local']);
+    for (const r of this.table.all()) if (r.target !== 'local' && r.cluster === null && r.target) names.add(r.target);
+    return [...names];
+  }
+
+  /** Where records, metrics and feedback of a running deployment come from now. */
+  private async sourcesOf(row: DeploymentRow): Promise<RecordSource[]> {
+    const t = await this.on(row.target);
+    if (t.cluster) {
+      const reps = await t.cluster.replicas(row.name);
+      return reps.map((rep) => ({ container: rep.id, version: rep.version ?? row.version, replica: true, get: (p, ms) => rep.get(p, ms) }));
+    }
+    if (!row.serverContainer || !row.serverPort) return [];
+    const port = row.serverPort;
+    return [{ container: row.serverContainer, version: row.version, replica: false, get: (p, ms) => loopback(port, p, { host: t.host, timeoutMs: ms }) }];
   }
 
   // ── the pull loop ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -122,7 +199,7 @@ export class DeployService {
       const rows = this.table.all();
       for (const row of rows) {
         if (this.closed) break;
-        if (row.desired === 'running' && row.serverPort) await this.records.pull(row.name).catch(() => 0);
+        if (row.desired === 'running' && (row.serverPort || row.cluster)) await this.records.pull(row.name).catch(() => 0);
       }
       // Reconciling now and then publishes deploy.changed when a container crashed or was removed outside the app.
       if (rows.length && !this.closed && Date.now() - this.lastReconcile >= RECONCILE_EVERY_MS) await this.list().catch(() => []);
@@ -148,11 +225,12 @@ export class DeployService {
     return row;
   }
 
-  /** The containers of every deployment, or why they cannot be seen (Docker unavailable). */
-  private async observeAll(name?: string): Promise<{ obs: Map<string, Observed[]> } | { problem: string }> {
+  /** The containers of every deployment on a Docker target, or why they cannot be seen (engine unavailable). */
+  private async observeAll(t: On, name?: string): Promise<Seen> {
     try {
-      return { obs: await this.target.observe(name) };
+      return { obs: await t.docker!.observe(name) };
     } catch (e) {
+      if (t.name !== 'local') return { problem: `Target ${t.name} unavailable: ${e instanceof Error ? e.message : String(e)}` };
       const st = await this.containers.status().catch(() => null);
       const p = st?.problem;
       const why = p ? `${p.message}. ${p.hint}` : e instanceof Error ? e.message : String(e);
@@ -160,8 +238,34 @@ export class DeployService {
     }
   }
 
+  /** Reconciles the rows of one target (one engine list call, or one observe per cluster deployment). */
+  private async reconcileOn(target: string, rows: DeploymentRow[], name?: string): Promise<Array<[DeploymentRow, Reconciled, On | null]>> {
+    let t: On;
+    try {
+      t = await this.on(target);
+    } catch (e) {
+      const why = `Target ${target} unavailable: ${e instanceof Error ? e.message : String(e)}`;
+      return rows.map((row) => [row, { status: 'unknown', reason: why, startedAt: null, server: row.serverContainer, proxy: row.proxyContainer }, null]);
+    }
+    if (t.cluster) {
+      const cluster = t.cluster;
+      return Promise.all(
+        rows.map(async (row): Promise<[DeploymentRow, Reconciled, On]> => {
+          try {
+            const st = await cluster.observe(row.name);
+            return [row, { ...reconcileCluster(row, st, this.rollouts.get(row.name)), server: null, proxy: null, cluster: st }, t];
+          } catch (e) {
+            return [row, { status: 'unknown', reason: `Target ${target} unavailable: ${e instanceof Error ? e.message : String(e)}`, startedAt: null, server: null, proxy: null }, t];
+          }
+        }),
+      );
+    }
+    const seen = await this.observeAll(t, name);
+    return Promise.all(rows.map(async (row): Promise<[DeploymentRow, Reconciled, On]> => [row, await this.reconcile(row, seen, t), t]));
+  }
+
   /** The reconcile rules: the engine's containers decide the status; the table only says what was wanted. */
-  private async reconcile(row: DeploymentRow, seen: { obs: Map<string, Observed[]> } | { problem: string }): Promise<Reconciled> {
+  private async reconcile(row: DeploymentRow, seen: Seen, t: On): Promise<Reconciled> {
     const rollout = this.rollouts.get(row.name);
     if ('problem' in seen) return { status: 'unknown', reason: seen.problem, startedAt: null, server: row.serverContainer, proxy: row.proxyContainer };
     const mine = seen.obs.get(row.name) ?? [];
@@ -170,9 +274,9 @@ export class DeployService {
     const ids = { server: server?.id ?? null, proxy: proxy?.id ?? null };
     let startedAt: number | null = null;
     if (server?.state === 'running') {
-      const info = await this.target.inspect(server.id).catch(() => null);
-      const t = info ? Date.parse(info.State.StartedAt) : NaN;
-      startedAt = Number.isFinite(t) ? t : null;
+      const info = await t.docker!.inspect(server.id).catch(() => null);
+      const at = info ? Date.parse(info.State.StartedAt) : NaN;
+      startedAt = Number.isFinite(at) ? at : null;
     }
     const r = (status: DeploymentStatus, reason: string | null): Reconciled => ({ status, reason, startedAt: status === 'running' || status === 'updating' ? startedAt : null, ...ids });
     if (rollout) return r(rollout.first ? 'starting' : 'updating', `rolling out v${rollout.version}`);
@@ -200,17 +304,26 @@ export class DeployService {
     return down(server, 'serving container') ?? down(proxy, 'proxy container') ?? r('running', null);
   }
 
-  private toDeployment(row: DeploymentRow, rec: Reconciled): Deployment {
+  private toDeployment(row: DeploymentRow, rec: Reconciled, t: On | null): Deployment {
+    const st = rec.cluster;
+    const kind: On['kind'] = t?.kind ?? (row.cluster ? (row.cluster.kubernetes ? 'kubernetes' : 'swarm') : 'docker');
+    const running = rec.status === 'running' || rec.status === 'updating' ? 1 : 0;
     return {
       name: row.name,
       target: row.target,
+      targetKind: kind,
+      replicas: st
+        ? { desired: st.desired, running: st.running, updated: st.updated, ready: st.ready, available: st.available }
+        : { desired: row.desired === 'stopped' ? 0 : row.replicas, running, updated: null, ready: null, available: null },
+      rollout: st ? { state: st.rollout.state, message: st.rollout.message } : null,
+      tasks: st?.tasks ?? [],
       model: row.model,
       version: row.version,
       runId: row.runId,
       runtime: row.runtime.kind,
       status: rec.status,
       reason: rec.reason,
-      url: urlOf(row.port),
+      url: t?.cluster ? t.cluster.endpoint(row.name, row.port) : urlOf(row.port, t?.host),
       port: row.port,
       image: { ref: row.imageRef, digest: row.imageDigest },
       containers: { server: rec.server, proxy: rec.proxy },
@@ -238,44 +351,58 @@ export class DeployService {
     this.lastReconcile = Date.now();
     const rows = this.table.all();
     if (rows.length === 0) return [];
-    const seen = await this.observeAll();
-    const out = await Promise.all(rows.map(async (row) => this.toDeployment(row, await this.reconcile(row, seen))));
+    const byTarget = new Map<string, DeploymentRow[]>();
+    for (const r of rows) byTarget.set(r.target, [...(byTarget.get(r.target) ?? []), r]);
+    const parts = await Promise.all([...byTarget].map(([target, rs]) => this.reconcileOn(target, rs)));
+    const order = new Map(rows.map((r, i) => [r.name, i]));
+    const out = parts
+      .flat()
+      .sort((a, b) => order.get(a[0].name)! - order.get(b[0].name)!)
+      .map(([row, rec, t]) => this.toDeployment(row, rec, t));
     for (const d of out) this.noteStatus(d);
     return out;
   }
 
   async get(name: string): Promise<Deployment> {
     const row = this.requireRow(name);
-    const d = this.toDeployment(row, await this.reconcile(row, await this.observeAll(name)));
+    const [[, rec, t]] = (await this.reconcileOn(row.target, [row], name)) as [[DeploymentRow, Reconciled, On | null]];
+    const d = this.toDeployment(row, rec, t);
     this.noteStatus(d);
     return d;
   }
 
   async logs(name: string, lines: number): Promise<string[]> {
     const row = this.requireRow(name);
+    const t = await this.on(row.target);
+    if (t.cluster) return t.cluster.logs(name, lines);
     if (!row.serverContainer) return row.lastRollout?.logTail ?? [];
-    return this.target.logTail(row.serverContainer, lines);
+    return t.docker!.logTail(row.serverContainer, lines);
   }
 
   async stats(name: string): Promise<DeploymentStats> {
     const row = this.requireRow(name);
     const empty: DeploymentStats = { cpuPercent: null, memoryBytes: null, memoryLimitBytes: null, requests: null, requestsPerSec: null, p50Ms: null, p99Ms: null, errors: {}, uptimeSec: null };
+    const t = await this.on(row.target);
+    if (t.cluster) {
+      // Latency and rate over every replica's /metrics; CPU and memory are the orchestrator's (not read here).
+      const [reps, st] = await Promise.all([t.cluster.replicas(name).catch(() => []), t.cluster.observe(name).catch(() => null)]);
+      const metrics = await clusterFigures(reps);
+      const rps = metrics ? this.rate(name, reps.map((x) => x.id).sort().join(','), metrics.requests) : null;
+      const uptime = st?.startedAt ? Math.max(0, Math.round((Date.now() - st.startedAt) / 1000)) : null;
+      return { ...empty, ...(metrics ? { requests: metrics.requests, p50Ms: metrics.p50Ms, p99Ms: metrics.p99Ms, errors: metrics.errors } : {}), requestsPerSec: rps, uptimeSec: uptime };
+    }
+    const target = t.docker!;
     const id = row.serverContainer;
     if (!id || !row.serverPort) return empty;
     const [docker, metrics, info] = await Promise.all([
-      this.target.stats(id).catch(() => null),
-      loopback(row.serverPort, '/metrics', { timeoutMs: 3000 })
+      target.stats(id).catch(() => null),
+      loopback(row.serverPort, '/metrics', { host: t.host, timeoutMs: 3000 })
         .then((a) => (a.status === 200 ? runtimeFigures(parsePrometheus(a.body.toString('utf8'))) : null))
         .catch(() => null),
-      this.target.inspect(id).catch(() => null),
+      target.inspect(id).catch(() => null),
     ]);
     const now = Date.now();
-    let rps: number | null = null;
-    if (metrics) {
-      const prev = this.scrapes.get(name);
-      if (prev && prev.container === id && metrics.requests >= prev.requests && now > prev.at) rps = Number(((metrics.requests - prev.requests) / ((now - prev.at) / 1000)).toFixed(3));
-      this.scrapes.set(name, { container: id, at: now, requests: metrics.requests });
-    }
+    const rps = metrics ? this.rate(name, id, metrics.requests) : null;
     const started = info?.State.Running ? Date.parse(info.State.StartedAt) : NaN;
     return {
       ...empty,
@@ -284,6 +411,15 @@ export class DeployService {
       requestsPerSec: rps,
       uptimeSec: Number.isFinite(started) ? Math.max(0, Math.round((now - started) / 1000)) : null,
     };
+  }
+
+  /** Requests per second since the last scrape of the same container(s). */
+  private rate(name: string, container: string, requests: number): number | null {
+    const now = Date.now();
+    const prev = this.scrapes.get(name);
+    this.scrapes.set(name, { container, at: now, requests });
+    if (prev && prev.container === container && requests >= prev.requests && now > prev.at) return Number(((requests - prev.requests) / ((now - prev.at) / 1000)).toFixed(3));
+    return null;
   }
 
   async readRecords(name: string, after: number, limit: number) {
@@ -315,11 +451,45 @@ export class DeployService {
     return { context: rt.context, dockerfile: rt.dockerfile };
   }
 
+  /** The target of a deploy input, checked against an existing deployment of the same name. */
+  private async targetFor(input: DeployInput, existing: DeploymentRow | null): Promise<On> {
+    if (existing && existing.target !== input.target) {
+      throw new MldeskError('ALREADY_EXISTS', `Deployment '${existing.name}' runs on target ${existing.target}; give another --name to deploy to ${input.target}`);
+    }
+    const t = await this.on(input.target);
+    if (t.kind === 'docker' && input.replicas !== undefined && input.replicas > 1) {
+      throw new MldeskError('INVALID_INPUT', `Target ${t.name} is a single Docker engine: it runs one replica (add a swarm or Kubernetes target for more)`);
+    }
+    return t;
+  }
+
+  /** The stable port of a new deployment: a free one here, or the next one no deployment of that remote target holds. */
+  private async portFor(t: On, wanted: number | undefined): Promise<number> {
+    if (t.kind === 'kubernetes') return wanted ?? 80;
+    if (t.local) return wanted ?? (await freePort());
+    if (wanted !== undefined) return wanted;
+    let port = REMOTE_PORT_BASE;
+    while (this.table.portOwner(port, [t.name])) port++;
+    return port;
+  }
+
+  private clusterOptions(input: DeployInput, t: On, existing: DeploymentRow | null): ClusterOptions | null {
+    if (!t.cluster) return null;
+    const prev = existing?.cluster;
+    return {
+      transport: input.transport,
+      health: input.health ?? prev?.health ?? null,
+      canary: input.canary ?? null,
+      kubernetes: t.kind === 'kubernetes' ? ((input.kubernetes as Record<string, unknown> | undefined) ?? prev?.kubernetes ?? { progressDeadlineSec: 120 }) : null,
+    };
+  }
+
   async plan(input: DeployInput): Promise<DeployPlan> {
     const name = input.name ?? defaultName(input.model);
     const m = await this.resolve(input);
     const existing = this.table.get(name);
     if (existing && existing.model !== m.name) throw new MldeskError('ALREADY_EXISTS', `Deployment '${name}' serves ${existing.model}; give another --name`);
+    const t = await this.targetFor(input, existing);
     const warnings: string[] = [];
     const engine = await this.containers.status();
     if (!engine.available) warnings.push(`Docker engine unavailable: ${engine.problem?.message ?? 'unknown'}. ${engine.problem?.hint ?? ''}`.trim());
@@ -334,26 +504,44 @@ export class DeployService {
       image = '(built on apply)';
       warnings.push('No image of this version yet: applying builds it first.');
     }
-    const port = existing?.port ?? input.port ?? (await freePort());
+    const port = existing?.port ?? (await this.portFor(t, input.port));
     if (existing && input.port !== undefined && input.port !== existing.port) warnings.push(`Deployment '${name}' keeps its port ${existing.port}; remove it to change the port.`);
-    if (!existing) {
-      const owner = this.table.portOwner(port);
+    if (!existing && t.local && t.kind !== 'kubernetes') {
+      const owner = this.table.portOwner(port, this.localTargets());
       if (owner) warnings.push(`Port ${port} is deployment '${owner}'s.`);
       else if (!(await portFree(port))) warnings.push(`Port ${port} is in use on 127.0.0.1.`);
       if (input.port === undefined) warnings.push(`Port ${port} is a suggestion: a free port is picked when applying (give --port to fix it).`);
     }
     if (existing) warnings.push(`Redeploy: v${existing.version} keeps serving on port ${existing.port} until v${m.version} is ready.`);
-    const opts = this.target.serverOptions({
-      deployment: name,
-      model: m.name,
-      version: m.version,
-      image,
-      port: 0,
-      cpus: input.cpus ?? existing?.cpus ?? null,
-      memoryMb: input.memoryMb ?? existing?.memoryMb ?? null,
-      env: Object.fromEntries(Object.keys(input.env).map((k) => [k, '***'])),
-      builtin: input.runtime.kind === 'onnx',
-    });
+    if (t.conn && !t.conn.registry && t.kind !== 'kubernetes') warnings.push(`No registry for target ${t.name}: the image is streamed to its engine (save → load; layers it has are not sent).`);
+    if (t.kind === 'kubernetes' && !t.conn?.registry) warnings.push(`No registry for target ${t.name}: its nodes must already have ${image} (imagePullPolicy IfNotPresent). Add a registry to the target to push it.`);
+    const cpus = input.cpus ?? existing?.cpus ?? null;
+    const memoryMb = input.memoryMb ?? existing?.memoryMb ?? null;
+    const redactedEnv = Object.fromEntries(Object.keys(input.env).map((k) => [k, '***']));
+    let container: Record<string, unknown> = {};
+    let manifests: Array<Record<string, unknown>> = [];
+    if (t.cluster) {
+      const options = this.clusterOptions(input, t, existing)!;
+      const spec = clusterSpecOf({
+        row: { name, port },
+        storeId: this.storeId,
+        model: m,
+        image: t.conn?.registry ? `${t.conn.registry.url}/${image.replace(/^.*\//, '')}` : image,
+        proxyImage: '(the mldesk runtime image)',
+        replicas: input.replicas ?? existing?.replicas ?? 1,
+        cpus,
+        memoryMb,
+        env: redactedEnv,
+        builtin: input.runtime.kind === 'onnx',
+        readyPath: readyPathOf(input.runtime),
+        readyTimeoutSec: input.readyTimeoutSec,
+        options,
+      });
+      manifests = await t.cluster.describe(spec);
+    } else {
+      const opts = t.docker!.serverOptions({ deployment: name, model: m.name, version: m.version, image, port: 0, cpus, memoryMb, env: redactedEnv, builtin: input.runtime.kind === 'onnx' });
+      container = { ...opts, name: `mldesk-${name}-v${m.version}-…`, Env: (opts.Env ?? []).map((e) => e.replace(/^PORT=0$/, 'PORT=(a free port)')) };
+    }
     return {
       name,
       model: m.name,
@@ -361,11 +549,14 @@ export class DeployService {
       runtime: input.runtime.kind,
       dockerfile,
       image,
-      container: { ...opts, name: `mldesk-${name}-v${m.version}-…`, Env: (opts.Env ?? []).map((e) => e.replace(/^PORT=0$/, 'PORT=(a free port)')) },
+      container,
       port,
-      url: urlOf(port),
+      url: t.cluster ? t.cluster.endpoint(name, port) : urlOf(port, t.host),
       redeploy: !!existing,
       warnings,
+      target: t.name,
+      targetKind: t.kind,
+      manifests,
     };
   }
 
@@ -381,17 +572,20 @@ export class DeployService {
     if (existing && input.port !== undefined && input.port !== existing.port) {
       throw new MldeskError('INVALID_INPUT', `Deployment '${name}' serves on port ${existing.port}; remove it to change the port`);
     }
-    await this.containers.requireEngine(); // UNAVAILABLE (with the hint) before any job starts
+    const t = await this.targetFor(input, existing);
+    await this.containers.requireEngine(); // UNAVAILABLE (with the hint) before any job starts: images are built here
     if (this.rollouts.has(name)) throw new MldeskError('CONFLICT', `Deployment '${name}' is already rolling out`);
     const now = Date.now();
     if (!existing) {
-      const port = input.port ?? (await freePort());
-      const owner = this.table.portOwner(port);
-      if (owner) throw new MldeskError('ALREADY_EXISTS', `Port ${port} is deployment '${owner}'s`);
-      if (!(await portFree(port))) throw new MldeskError('ALREADY_EXISTS', `Port ${port} is in use on 127.0.0.1: pick another --port`);
+      const port = await this.portFor(t, input.port);
+      if (t.kind !== 'kubernetes') {
+        const owner = this.table.portOwner(port, t.local ? this.localTargets() : [t.name]);
+        if (owner) throw new MldeskError('ALREADY_EXISTS', `Port ${port} is deployment '${owner}'s`);
+        if (t.local && !(await portFree(port))) throw new MldeskError('ALREADY_EXISTS', `Port ${port} is in use on 127.0.0.1: pick another --port`);
+      }
       existing = {
         name,
-        target: this.target.kind,
+        target: t.name,
         model: m.name,
         version: m.version,
         runId: m.runId,
@@ -412,6 +606,8 @@ export class DeployService {
         updatedAt: now,
         lastRollout: null,
         recordsCursor: null,
+        replicas: input.replicas ?? 1,
+        cluster: this.clusterOptions(input, t, null),
       };
       try {
         this.table.insert(existing);
@@ -419,21 +615,24 @@ export class DeployService {
         throw new MldeskError('ALREADY_EXISTS', `Deployment '${name}' or port ${port} was taken meanwhile`);
       }
     }
-    // A redeploy keeps the limits and env it had unless new ones are given.
-    const cfg = {
+    // A redeploy keeps the limits, replicas and env it had unless new ones are given.
+    const cfg: RolloutConfig = {
       runtime: input.runtime,
       cpus: input.cpus ?? existing.cpus,
       memoryMb: input.memoryMb ?? existing.memoryMb,
       env: Object.keys(input.env).length ? input.env : existing.env,
       readyTimeoutSec: input.readyTimeoutSec,
+      replicas: input.replicas ?? existing.replicas,
+      transport: input.transport,
+      cluster: this.clusterOptions(input, t, existing),
     };
-    const first = !existing.serverContainer;
-    const title = `${first ? 'Deploy' : 'Redeploy'} ${m.name} v${m.version} as ${name}`;
+    const first = t.cluster ? !existing.imageRef : !existing.serverContainer;
+    const title = `${first ? 'Deploy' : 'Redeploy'} ${m.name} v${m.version} as ${name}${t.name === 'local' ? '' : ` on ${t.name}`}`;
     const rollout: Rollout = { jobId: '', first, version: m.version };
     this.rollouts.set(name, rollout);
     try {
       rollout.jobId = this.deps.jobs.start('deploy', title, (r) =>
-        this.rollout(name, m, cfg, build, r)
+        (t.cluster ? this.rolloutCluster(name, m, cfg, build, t, r) : this.rollout(name, m, cfg, build, t, r))
           .catch((e: unknown) => {
             // Every failure leaves its report (the ones before readiness too: a build that failed, the engine gone).
             const reported = e instanceof MldeskError && (e.details as RolloutReport | undefined)?.ok === false;
@@ -453,69 +652,139 @@ export class DeployService {
       this.rollouts.delete(name);
       throw e;
     }
-    this.ctx.audit(first ? 'deploy.apply' : 'deploy.redeploy', name, { model: m.name, version: m.version, port: existing.port });
+    this.presets.remember(t.name, m.name, { ...input, name, env: {} });
+    this.ctx.audit(first ? 'deploy.apply' : 'deploy.redeploy', name, { model: m.name, version: m.version, port: existing.port, target: t.name });
     this.changed(name);
     return { jobId: rollout.jobId, name };
   }
 
+  /** "Deploy to <target>" in one click: the settings last used for this model there (name, runtime, resources…). */
+  async quick(i: { target: string; model: string; version?: string | undefined; alias?: string | undefined; replicas?: number | undefined }): Promise<{ jobId: string; name: string }> {
+    const last = this.presets.get(i.target, i.model);
+    const fallbackName = i.target === 'local' ? defaultName(i.model) : defaultName(`${i.model}-${i.target}`);
+    const raw = {
+      ...(last ?? {}),
+      model: i.model,
+      target: i.target,
+      name: (last?.name as string | undefined) ?? fallbackName,
+      ...(i.version !== undefined ? { version: i.version, alias: undefined } : { alias: i.alias, version: undefined }),
+      ...(i.replicas !== undefined ? { replicas: i.replicas } : {}),
+    };
+    const parsed = deployInput.safeParse(JSON.parse(JSON.stringify(raw)));
+    if (!parsed.success) throw new MldeskError('INVALID_INPUT', `The last settings for ${i.model} on ${i.target} are no longer valid (${parsed.error.issues[0]?.message}); deploy with the wizard once`);
+    return this.apply(parsed.data);
+  }
+
+  lastSettings(target: string, model: string): Record<string, unknown> | null {
+    return this.presets.get(target, model);
+  }
+
+  /** A Helm chart rendering to the manifests this deploy would apply on a Kubernetes target. */
+  async helmChart(input: DeployInput): Promise<{ name: string; files: Record<string, string>; tgzBase64: string }> {
+    const plan = await this.plan(input);
+    if (plan.targetKind !== 'kubernetes') throw new MldeskError('INVALID_INPUT', `Target ${plan.target} is not a Kubernetes context: a Helm chart is for Kubernetes targets`);
+    const t = await this.on(input.target);
+    const existing = this.table.get(plan.name);
+    const spec = clusterSpecOf({
+      row: { name: plan.name, port: plan.port },
+      storeId: this.storeId,
+      model: { name: plan.model, version: plan.version, runId: null },
+      image: t.conn?.registry ? `${t.conn.registry.url}/${plan.image.replace(/^.*\//, '')}` : plan.image,
+      proxyImage: '',
+      replicas: input.replicas ?? existing?.replicas ?? 1,
+      cpus: input.cpus ?? existing?.cpus ?? null,
+      memoryMb: input.memoryMb ?? existing?.memoryMb ?? null,
+      env: input.env,
+      builtin: input.runtime.kind === 'onnx',
+      readyPath: readyPathOf(input.runtime),
+      readyTimeoutSec: input.readyTimeoutSec,
+      options: this.clusterOptions(input, t, existing)!,
+    });
+    return helmChartFiles(spec, t.conn?.namespace ?? 'default');
+  }
+
+  /** The model and runtime images on the target's engine (sent when the target is another engine). */
+  private async imagesOn(t: On, image: ModelImage, proxyImage: string, transport: DeployInput['transport'], r: JobReporter): Promise<{ image: string; proxyImage: string }> {
+    if (!t.conn || t.kind === 'kubernetes') return { image: image.digest || image.ref, proxyImage };
+    const local = await this.containers.requireEngine();
+    const remote = t.conn.docker();
+    const registry = t.conn.registry;
+    const moved = [];
+    for (const [i, ref] of [image.ref, proxyImage].entries()) {
+      r.phase(`Sending ${ref} to ${t.name}`, 0.3 + i * 0.1);
+      const res = await ensureImage({ local, remote, ref, registry, transport }, r);
+      r.log(`${ref} on ${t.name}: ${res.how}${res.how === 'stream' ? ` (${(res.sentBytes / 1e6).toFixed(1)} MB sent, ${res.skippedLayers} layers already there)` : ''}`);
+      moved.push(res.ref);
+    }
+    return { image: moved[0]!, proxyImage: moved[1]! };
+  }
+
+  /** The image as a Kubernetes cluster pulls it: pushed to the target's registry when it has one. */
+  private async imageForKube(t: On, image: ModelImage, r: JobReporter): Promise<string> {
+    const registry = t.conn?.registry;
+    if (!registry) {
+      r.log(`no registry for ${t.name}: the nodes must already have ${image.ref}`);
+      return image.ref;
+    }
+    r.phase(`Pushing ${image.ref} to ${registry.url}`, 0.35);
+    const pushed = await pushImage(await this.containers.requireEngine(), image.ref, registry, r);
+    return pushed.remoteRef;
+  }
+
   /**
-   * One rollout: image → new serving container beside the old → ready → proxy switches → old drains and goes. When the
-   * new one never becomes ready it is removed, the old keeps serving, and the report says why.
+   * One rollout on a Docker engine: image → new serving container beside the old → ready → proxy switches → old
+   * drains and goes. When the new one never becomes ready it is removed, the old keeps serving, and the report says why.
    */
-  private async rollout(
-    name: string,
-    m: ResolvedModel,
-    cfg: { runtime: Runtime; cpus: number | null; memoryMb: number | null; env: Record<string, string>; readyTimeoutSec: number },
-    build: { context: string; dockerfile: string } | null,
-    r: JobReporter,
-  ): Promise<Deployment> {
+  private async rollout(name: string, m: ResolvedModel, cfg: RolloutConfig, build: { context: string; dockerfile: string } | null, t: On, r: JobReporter): Promise<Deployment> {
+    const target = t.docker!;
     const t0 = Date.now();
     r.phase(`Image of ${m.name} v${m.version}`, 0.05);
-    const [image, proxyImage] = await Promise.all([
+    const [built, runtime] = await Promise.all([
       build ? this.containers.buildCustomImage({ model: m.name, version: m.version, context: build.context, dockerfile: build.dockerfile }, r) : this.containers.buildModelImage({ model: m.name, version: m.version }, r),
       this.containers.runtimeImage(),
     ]);
-    r.log(`image ${image.ref} (${image.digest.slice(0, 19)}) ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    r.log(`image ${built.ref} (${built.digest.slice(0, 19)}) ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const { image: imageRef, proxyImage } = await this.imagesOn(t, built, runtime, cfg.transport, r);
     const row = this.requireRow(name);
-    const seen = (await this.target.observe(name)).get(name) ?? [];
+    const seen = (await target.observe(name)).get(name) ?? [];
     const old = row.serverContainer ? seen.find((c) => c.id === row.serverContainer) : undefined;
     const proxy = seen.find((c) => c.role === 'proxy');
     const readyPath = readyPathOf(cfg.runtime);
 
     r.phase(`Starting v${m.version}${old ? ` beside v${row.version}` : ''}`, 0.5);
     const t1 = Date.now();
-    const serverPort = await freePort();
-    const id = await this.target.startServer({
+    const serverPort = t.local ? await freePort() : await this.remoteServerPort(t, row);
+    const id = await target.startServer({
       deployment: name,
       model: m.name,
       version: m.version,
-      image: image.digest || image.ref,
+      image: imageRef,
       port: serverPort,
       cpus: cfg.cpus,
       memoryMb: cfg.memoryMb,
       env: cfg.env,
       builtin: cfg.runtime.kind === 'onnx',
     });
-    r.log(`container ${id.slice(0, 12)} on 127.0.0.1:${serverPort}`);
+    r.log(`container ${id.slice(0, 12)} on ${t.host}:${serverPort}`);
     // A first deploy starts its proxy meanwhile (it answers 502 until the server listens; nobody calls it yet).
     const proxyStart =
       !proxy || proxy.state !== 'running'
         ? (async () => {
-            if (proxy) await this.target.remove(proxy.id);
-            return this.target.startProxy({ deployment: name, image: proxyImage, port: row.port, token: row.proxyToken, upstreamPort: old?.state === 'running' ? null : serverPort, readyPath });
+            if (proxy) await target.remove(proxy.id);
+            return target.startProxy({ deployment: name, image: proxyImage, port: row.port, token: row.proxyToken, upstreamPort: old?.state === 'running' ? null : serverPort, readyPath });
           })()
         : null;
     proxyStart?.catch(() => undefined);
 
     r.phase(`Waiting for v${m.version} to be ready (${readyPath}, up to ${cfg.readyTimeoutSec} s)`, 0.6);
-    const ready = await this.target.waitReady(id, serverPort, readyPath, cfg.readyTimeoutSec * 1000);
+    const ready = await target.waitReady(id, serverPort, readyPath, cfg.readyTimeoutSec * 1000);
     if (!ready.ok) {
-      const logTail = await this.target.logTail(id, FAILED_LOG_LINES).catch(() => []);
-      await this.target.remove(id).catch(() => undefined);
+      const logTail = await target.logTail(id, FAILED_LOG_LINES).catch(() => []);
+      await target.remove(id).catch(() => undefined);
       const keeps = old && old.state === 'running' ? `v${row.version} keeps serving on port ${row.port}` : 'nothing was serving before';
       if (!old) {
         const p = await proxyStart?.catch(() => null);
-        if (p) await this.target.remove(p).catch(() => undefined);
+        if (p) await target.remove(p).catch(() => undefined);
       }
       const report: RolloutReport = { ok: false, version: m.version, at: Date.now(), message: `v${m.version} did not become ready: ${ready.reason}; ${keeps}`, probe: ready.probe, logTail };
       this.table.update(name, { lastRollout: report });
@@ -531,26 +800,26 @@ export class DeployService {
       try {
         proxyId = await proxyStart;
       } catch (e) {
-        await this.target.remove(id).catch(() => undefined);
+        await target.remove(id).catch(() => undefined);
         throw this.failRollout(name, m.version, `the proxy could not start: ${(e as Error).message}`, 'none', []);
       }
     }
-    if (!pointsAtNew && !(await this.switchProxy(row, serverPort, readyPath, r))) {
+    if (!pointsAtNew && !(await this.switchProxy(row, t.host, serverPort, readyPath, r))) {
       // The proxy could not be told (wrong token, exited): replace it, pointing at the new server.
-      await this.target.remove(proxyId!).catch(() => undefined);
-      proxyId = await this.target.startProxy({ deployment: name, image: proxyImage, port: row.port, token: row.proxyToken, upstreamPort: serverPort, readyPath });
+      await target.remove(proxyId!).catch(() => undefined);
+      proxyId = await target.startProxy({ deployment: name, image: proxyImage, port: row.port, token: row.proxyToken, upstreamPort: serverPort, readyPath });
     }
-    const proxyReady = await this.target.waitReady(proxyId!, row.port, '/mldesk/proxy/health', 15_000, (body) => {
+    const proxyReady = await target.waitReady(proxyId!, row.port, '/mldesk/proxy/health', 15_000, (body) => {
       try {
         const h = JSON.parse(body.toString('utf8')) as { deployment?: string; upstream?: string };
-        return h.deployment === name && h.upstream === `127.0.0.1:${serverPort}`;
+        return h.deployment === name && h.upstream === `${t.host}:${serverPort}`;
       } catch {
         return false;
       }
     });
     if (!proxyReady.ok) {
-      const logTail = await this.target.logTail(proxyId!, FAILED_LOG_LINES).catch(() => []);
-      if (!old) await this.target.remove(id).catch(() => undefined);
+      const logTail = await target.logTail(proxyId!, FAILED_LOG_LINES).catch(() => []);
+      if (!old) await target.remove(id).catch(() => undefined);
       throw this.failRollout(name, m.version, `the proxy on port ${row.port} did not come up: ${proxyReady.reason}`, proxyReady.probe, logTail);
     }
     const report: RolloutReport = { ok: true, version: m.version, at: Date.now(), message: `v${m.version} serving on port ${row.port} (ready ${((Date.now() - t1) / 1000).toFixed(2)} s after its container started)`, probe: ready.probe, logTail: [] };
@@ -562,8 +831,8 @@ export class DeployService {
       memoryMb: cfg.memoryMb,
       env: cfg.env,
       readyTimeoutSec: cfg.readyTimeoutSec,
-      imageRef: image.ref,
-      imageDigest: image.digest,
+      imageRef: built.ref,
+      imageDigest: built.digest,
       serverContainer: id,
       serverPort,
       proxyContainer: proxyId,
@@ -576,13 +845,81 @@ export class DeployService {
     const leftovers = seen.filter((c) => c.role === 'server' && c.id !== id);
     if (leftovers.length) r.phase(old ? `Stopping v${row.version}` : 'Removing leftovers', 0.95);
     if (old && row.serverPort) {
-      await this.records.pullContainer(name, old.id, row.serverPort, row.version).catch(() => 0);
-      await this.waitDrained(row.port, `127.0.0.1:${row.serverPort}`);
+      const oldPort = row.serverPort;
+      await this.records.pullSource(name, { container: old.id, version: row.version, replica: false, get: (p, ms) => loopback(oldPort, p, { host: t.host, timeoutMs: ms }) }).catch(() => 0);
+      await this.waitDrained(row.port, t.host, `${t.host}:${row.serverPort}`);
     }
     for (const c of leftovers) {
-      await this.target.stop(c.id, 30).catch(() => undefined);
-      await this.target.remove(c.id).catch(() => undefined);
+      await target.stop(c.id, 30).catch(() => undefined);
+      await target.remove(c.id).catch(() => undefined);
     }
+    return this.get(name);
+  }
+
+  /** A serving port on a remote engine (not probeable from here): one the deployment's proxy and old server don't use. */
+  private async remoteServerPort(t: On, row: DeploymentRow): Promise<number> {
+    const taken = new Set(this.table.all().filter((x) => x.target === t.name).flatMap((x) => [x.port, x.serverPort ?? 0]));
+    let port = row.port + 1000;
+    while (taken.has(port) || port > 65535) port = port > 65535 ? 20000 : port + 1;
+    return port;
+  }
+
+  /** One rollout on a cluster: the orchestrator rolls out (and back); mldesk builds, ships the image and watches. */
+  private async rolloutCluster(name: string, m: ResolvedModel, cfg: RolloutConfig, build: { context: string; dockerfile: string } | null, t: On, r: JobReporter): Promise<Deployment> {
+    const cluster = t.cluster!;
+    const t0 = Date.now();
+    r.phase(`Image of ${m.name} v${m.version}`, 0.05);
+    const [built, runtime] = await Promise.all([
+      build ? this.containers.buildCustomImage({ model: m.name, version: m.version, context: build.context, dockerfile: build.dockerfile }, r) : this.containers.buildModelImage({ model: m.name, version: m.version }, r),
+      this.containers.runtimeImage(),
+    ]);
+    r.log(`image ${built.ref} (${built.digest.slice(0, 19)}) ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const images = t.kind === 'kubernetes' ? { image: await this.imageForKube(t, built, r), proxyImage: '' } : await this.imagesOn(t, built, runtime, cfg.transport, r);
+    const row = this.requireRow(name);
+    const spec = clusterSpecOf({
+      row,
+      storeId: this.storeId,
+      model: m,
+      image: images.image,
+      proxyImage: images.proxyImage,
+      replicas: cfg.replicas,
+      cpus: cfg.cpus,
+      memoryMb: cfg.memoryMb,
+      env: cfg.env,
+      builtin: cfg.runtime.kind === 'onnx',
+      readyPath: readyPathOf(cfg.runtime),
+      readyTimeoutSec: cfg.readyTimeoutSec,
+      options: cfg.cluster!,
+    });
+    r.phase(`Rolling out v${m.version} on ${t.name} (${cfg.replicas} replica${cfg.replicas === 1 ? '' : 's'})`, 0.5);
+    const before = row.version;
+    const outcome = await cluster.apply(spec, r);
+    if (!outcome.ok) {
+      const message = outcome.rolledBack ? `v${m.version} was rolled back: ${outcome.message}${row.imageRef ? `; v${before} keeps serving` : ''}` : `v${m.version} was not deployed: ${outcome.message}`;
+      const report: RolloutReport = { ok: false, version: m.version, at: Date.now(), message, probe: null, logTail: outcome.logTail };
+      this.table.update(name, { lastRollout: report, ...(row.imageRef ? {} : { cluster: cfg.cluster, replicas: cfg.replicas }) });
+      r.log(message);
+      for (const l of outcome.logTail) r.log(`  ${l}`);
+      throw new MldeskError('FAILED_PRECONDITION', message, report);
+    }
+    const report: RolloutReport = { ok: true, version: m.version, at: Date.now(), message: `v${m.version} serving on ${t.name}: ${outcome.message}`, probe: null, logTail: [] };
+    // The records of replicas that are gone were pulled by the loop; what is left of them is lost with the task.
+    this.table.update(name, {
+      version: m.version,
+      runId: m.runId,
+      runtime: cfg.runtime,
+      cpus: cfg.cpus,
+      memoryMb: cfg.memoryMb,
+      env: cfg.env,
+      readyTimeoutSec: cfg.readyTimeoutSec,
+      imageRef: built.ref,
+      imageDigest: built.digest,
+      replicas: cfg.replicas,
+      cluster: cfg.cluster,
+      desired: 'running',
+      lastRollout: report,
+    });
+    r.log(report.message);
     return this.get(name);
   }
 
@@ -593,20 +930,21 @@ export class DeployService {
   }
 
   /** PUT the new upstream; false when the proxy refused the token or is not answering (it is then replaced). */
-  private async switchProxy(row: DeploymentRow, serverPort: number, readyPath: string, r: JobReporter): Promise<boolean> {
+  private async switchProxy(row: DeploymentRow, host: string, serverPort: number, readyPath: string, r: JobReporter): Promise<boolean> {
     // A just-created proxy may not listen yet: wait for its health route first.
     const deadline = Date.now() + 10_000;
     for (;;) {
       try {
         const a = await loopback(row.port, '/mldesk/proxy/upstream', {
+          host,
           method: 'PUT',
-          body: JSON.stringify({ host: '127.0.0.1', port: serverPort, readyPath }),
+          body: JSON.stringify({ host, port: serverPort, readyPath }),
           headers: { authorization: `Bearer ${row.proxyToken}`, 'content-type': 'application/json' },
           timeoutMs: 5000,
         });
         if (a.status === 200) {
           const b = bodyOf(a) as { previous?: string | null };
-          r.log(`proxy :${row.port} switched ${b.previous ?? 'none'} → 127.0.0.1:${serverPort}`);
+          r.log(`proxy :${row.port} switched ${b.previous ?? 'none'} → ${host}:${serverPort}`);
           return true;
         }
         if (a.status === 401 || a.status === 404) return false;
@@ -624,11 +962,11 @@ export class DeployService {
   }
 
   /** Waits until the proxy has no request in flight on `address` (bounded). */
-  private async waitDrained(port: number, address: string): Promise<void> {
+  private async waitDrained(port: number, host: string, address: string): Promise<void> {
     const deadline = Date.now() + DRAIN_WAIT_MS;
     while (Date.now() < deadline) {
       try {
-        const a = await loopback(port, '/mldesk/proxy/health', { timeoutMs: 2000 });
+        const a = await loopback(port, '/mldesk/proxy/health', { host, timeoutMs: 2000 });
         const h = bodyOf(a) as { upstreams?: Array<{ address: string; inflight: number }> };
         const u = h.upstreams?.find((x) => x.address === address);
         if (!u || u.inflight === 0) return;
@@ -644,15 +982,35 @@ export class DeployService {
   async control(name: string, action: 'stop' | 'start' | 'restart'): Promise<void> {
     const row = this.requireRow(name);
     if (this.rollouts.has(name)) throw new MldeskError('CONFLICT', `Deployment '${name}' is rolling out; wait for it to finish`);
-    const seen = (await this.target.observe(name)).get(name) ?? [];
+    const t = await this.on(row.target);
+    this.ctx.audit(`deploy.${action}`, name);
+    if (t.cluster) {
+      try {
+        if (action === 'stop') {
+          await this.records.pull(name).catch(() => 0);
+          this.table.update(name, { desired: 'stopped' });
+          await t.cluster.scale(name, 0);
+        } else if (action === 'start') {
+          this.table.update(name, { desired: 'running' });
+          await t.cluster.scale(name, row.replicas);
+        } else {
+          const { jobId } = await this.apply(this.sameAgain(row));
+          await this.deps.jobs.wait(jobId);
+        }
+      } finally {
+        this.changed(name);
+      }
+      return;
+    }
+    const target = t.docker!;
+    const seen = (await target.observe(name)).get(name) ?? [];
     const server = row.serverContainer ? seen.find((c) => c.id === row.serverContainer) : undefined;
     const proxy = seen.find((c) => c.role === 'proxy');
-    this.ctx.audit(`deploy.${action}`, name);
     try {
       if (action === 'stop') {
         await this.records.pull(name).catch(() => 0);
         this.table.update(name, { desired: 'stopped' });
-        await Promise.all([server && this.target.stop(server.id, 30), proxy && this.target.stop(proxy.id, 10)]);
+        await Promise.all([server && target.stop(server.id, 30), proxy && target.stop(proxy.id, 10)]);
         return;
       }
       if (!server || !proxy) {
@@ -660,32 +1018,54 @@ export class DeployService {
       }
       if (action === 'restart' && server.state === 'running' && proxy.state === 'running') {
         // A zero-downtime restart: the same version rolled out again.
-        const { jobId } = await this.apply({ name, model: row.model, version: row.version, runtime: row.runtime, env: {}, readyTimeoutSec: row.readyTimeoutSec });
+        const { jobId } = await this.apply(this.sameAgain(row));
         await this.deps.jobs.wait(jobId);
         return;
       }
       this.table.update(name, { desired: 'running' });
-      await this.target.start(proxy.id);
-      if (action === 'restart') await this.target.stop(server.id, 30);
-      const restarts = (await this.target.inspect(server.id))?.RestartCount ?? 0;
-      await this.target.start(server.id);
-      const ready = await this.target.waitReady(server.id, row.serverPort!, readyPathOf(row.runtime), row.readyTimeoutSec * 1000, undefined, restarts);
+      await target.start(proxy.id);
+      if (action === 'restart') await target.stop(server.id, 30);
+      const restarts = (await target.inspect(server.id))?.RestartCount ?? 0;
+      await target.start(server.id);
+      const ready = await target.waitReady(server.id, row.serverPort!, readyPathOf(row.runtime), row.readyTimeoutSec * 1000, undefined, restarts);
       if (!ready.ok) throw new MldeskError('FAILED_PRECONDITION', `Deployment '${name}' did not become ready: ${ready.reason} (${ready.probe})`);
     } finally {
       this.changed(name);
     }
   }
 
+  /** The deploy input that rolls the same version out again (restart). */
+  private sameAgain(row: DeploymentRow): DeployInput {
+    const c = row.cluster;
+    return deployInput.parse({
+      name: row.name,
+      model: row.model,
+      version: row.version,
+      runtime: row.runtime,
+      readyTimeoutSec: row.readyTimeoutSec,
+      target: row.target,
+      ...(c ? { replicas: row.replicas, transport: c.transport, ...(c.health ? { health: c.health } : {}), ...(c.kubernetes ? { kubernetes: c.kubernetes } : {}) } : {}),
+    });
+  }
+
   async remove(name: string): Promise<void> {
-    this.requireRow(name);
+    const row = this.requireRow(name);
     if (this.rollouts.has(name)) throw new MldeskError('CONFLICT', `Deployment '${name}' is rolling out; wait for it to finish`);
     await this.records.pull(name).catch(() => 0);
-    const seen = (await this.target.observe(name)).get(name) ?? [];
-    await Promise.all(seen.map((c) => this.target.remove(c.id)));
+    const t = await this.on(row.target);
+    let removed = 0;
+    if (t.cluster) {
+      await t.cluster.remove(name);
+      removed = row.replicas;
+    } else {
+      const seen = (await t.docker!.observe(name)).get(name) ?? [];
+      await Promise.all(seen.map((c) => t.docker!.remove(c.id)));
+      removed = seen.length;
+    }
     this.table.delete(name);
     this.lastStatus.delete(name);
     this.scrapes.delete(name);
-    this.ctx.audit('deploy.remove', name, { containers: seen.length });
+    this.ctx.audit('deploy.remove', name, { containers: removed, target: row.target });
     this.changed(name);
   }
 
@@ -699,8 +1079,13 @@ export class DeployService {
   async invoke(name: string, protocol: 'oip' | 'invocations', body: Record<string, unknown>): Promise<{ status: number; latencyMs: number; body: unknown }> {
     const row = this.requireRow(name);
     const p = protocol === 'oip' ? `/v2/models/${encodeURIComponent(row.model)}/infer` : '/invocations';
+    const t = await this.on(row.target);
     try {
-      const a = await loopback(row.port, p, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, timeoutMs: 60_000 });
+      if (t.cluster) {
+        const a = await t.cluster.invoke(name, row.port, p, JSON.stringify(body));
+        return { status: a.status, latencyMs: Number(a.ms.toFixed(3)), body: bodyOf({ ...a, headers: {} }) };
+      }
+      const a = await loopback(row.port, p, { host: t.host, method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, timeoutMs: 60_000 });
       return { status: a.status, latencyMs: Number(a.ms.toFixed(3)), body: bodyOf(a) };
     } catch (e) {
       throw new MldeskError('FAILED_PRECONDITION', `Deployment '${name}' did not answer on port ${row.port}: ${errorNote(e)} (see its status and logs)`);
@@ -731,7 +1116,7 @@ export class DeployService {
       const all = await within(this.list(), 3000, [] as Deployment[]);
       out.deployments = rows.map((r) => {
         const d = all.find((x) => x.name === r.name);
-        return { id: r.name, target: r.target, status: d?.status ?? 'unknown', url: urlOf(r.port) };
+        return { id: r.name, target: r.target, status: d?.status ?? 'unknown', url: d?.url ?? urlOf(r.port) };
       });
     }
     return out;
@@ -764,6 +1149,9 @@ export function createDeploy(ctx: EngineContext, deps: DeployDeps): { service: D
     'deploy.records': ({ name, after, limit }) => service.readRecords(name, after, limit),
     'deploy.example': ({ model, version }) => service.example(model, version),
     'deploy.invoke': ({ name, protocol, body }) => service.invoke(name, protocol, body),
+    'deploy.helmChart': (i) => service.helmChart(i),
+    'deploy.lastSettings': ({ target, model }) => service.lastSettings(target, model),
+    'deploy.quick': (i) => service.quick(i),
   };
   return {
     service,

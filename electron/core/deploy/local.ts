@@ -1,13 +1,13 @@
 import type Dockerode from 'dockerode';
 import { MldeskError } from '../../../shared/contract';
-import type { ContainersApi } from './containersApi';
 import { errorNote, loopback, sleep } from './loopback';
 import type { DeployTarget } from './target';
 
 /**
- * The local Docker target: a deployment is a serving container (the model image) and a proxy container (the
- * runtime image running proxy.js) that owns the stable port. Both use host networking and bind 127.0.0.1 only.
- * Everything is found again by labels, so the state survives the app; nothing here is remembered in memory.
+ * A single Docker engine as a target (this machine's, or a remote one over TLS/SSH): a deployment is a serving
+ * container (the model image) and a proxy container (the runtime image running proxy.js) that owns the stable port.
+ * Both use host networking and bind one address: 127.0.0.1 on this machine, the endpoint host an admin configured
+ * for a remote engine. Everything is found again by labels, so the state survives the app; nothing is kept in memory.
  */
 
 export const LABEL = {
@@ -95,17 +95,20 @@ export function exitCodeOf(status: string): number | null {
 
 const notFound = (e: unknown) => (e as { statusCode?: number })?.statusCode === 404;
 
-export class LocalDockerTarget implements DeployTarget {
-  readonly kind = 'local';
-
+export class DockerTarget implements DeployTarget {
   constructor(
-    private readonly containers: ContainersApi,
+    /** The engine (throws UNAVAILABLE with a hint when it cannot be reached). */
+    private readonly engine: () => Promise<Dockerode>,
     /** Value of the mldesk.store label of this data dir. */
     readonly storeId: string,
+    /** The address containers bind and mldesk reaches them at. */
+    readonly host = '127.0.0.1',
+    /** The target's name (deployments.target). */
+    readonly kind = 'local',
   ) {}
 
   private async docker(): Promise<Dockerode> {
-    return this.containers.requireEngine();
+    return this.engine();
   }
 
   /** This data dir's deployment containers, by deployment (one list call); throws UNAVAILABLE without an engine. */
@@ -155,7 +158,7 @@ export class LocalDockerTarget implements DeployTarget {
 
   /** The create options of a serving container (also shown by deploy.plan, env values redacted there). */
   serverOptions(spec: ServerSpec): Dockerode.ContainerCreateOptions {
-    const env = { ...spec.env, PORT: String(spec.port), HOST: '127.0.0.1', ...(spec.builtin ? { MLDESK_MODEL_NAME: spec.model } : {}) };
+    const env = { ...spec.env, PORT: String(spec.port), HOST: this.host, ...(spec.builtin ? { MLDESK_MODEL_NAME: spec.model } : {}) };
     return {
       name: `mldesk-${spec.deployment}-v${spec.version}-${rand()}`,
       Image: spec.image,
@@ -175,11 +178,11 @@ export class LocalDockerTarget implements DeployTarget {
   proxyOptions(spec: ProxySpec): Dockerode.ContainerCreateOptions {
     const env: Record<string, string> = {
       MLDESK_PROXY_PORT: String(spec.port),
-      MLDESK_PROXY_HOST: '127.0.0.1',
+      MLDESK_PROXY_HOST: this.host,
       MLDESK_PROXY_TOKEN: spec.token,
       MLDESK_PROXY_NAME: spec.deployment,
       MLDESK_PROXY_READY_PATH: spec.readyPath,
-      MLDESK_PROXY_UPSTREAM: spec.upstreamPort ? `127.0.0.1:${spec.upstreamPort}` : '',
+      MLDESK_PROXY_UPSTREAM: spec.upstreamPort ? `${this.host}:${spec.upstreamPort}` : '',
       // The runtime image's writable folder (its user owns /data): the upstream survives a restart of this container.
       MLDESK_PROXY_STATE: '/data/proxy-upstream.json',
     };
@@ -233,7 +236,7 @@ export class LocalDockerTarget implements DeployTarget {
   }
 
   /**
-   * Polls `GET path` on 127.0.0.1:port every 50 ms until 2xx, the container stops running (exit, restart loop: more
+   * Polls `GET path` on host:port every 50 ms until 2xx, the container stops running (exit, restart loop: more
    * restarts than `restartsBefore`), or the timeout passes.
    */
   async waitReady(id: string, port: number, path: string, timeoutMs: number, accept: (body: Buffer) => boolean = () => true, restartsBefore = 0): Promise<ReadyResult> {
@@ -242,7 +245,7 @@ export class LocalDockerTarget implements DeployTarget {
     let lastInspect = 0;
     for (;;) {
       try {
-        const a = await loopback(port, path, { timeoutMs: Math.min(1000, Math.max(100, timeoutMs - (Date.now() - started))) });
+        const a = await loopback(port, path, { host: this.host, timeoutMs: Math.min(1000, Math.max(100, timeoutMs - (Date.now() - started))) });
         probe = `GET ${path} → ${a.status}`;
         if (a.status >= 200 && a.status < 300 && accept(a.body)) return { ok: true, reason: '', probe, ms: Date.now() - started };
         if (a.status >= 200 && a.status < 300) probe = `GET ${path} → ${a.status} from another program (not this deployment)`;

@@ -2,8 +2,8 @@ import http from 'node:http';
 import net from 'node:net';
 
 /**
- * HTTP to the local target's endpoints: always 127.0.0.1 and a port from the deployments table (or a container we
- * created), never a URL a caller gave.
+ * HTTP to a target's endpoints: 127.0.0.1 (or the endpoint host an admin configured for a remote Docker target) and a
+ * port from the deployments table (or a container we created), never a URL a caller gave.
  */
 export const LOOPBACK = '127.0.0.1';
 
@@ -14,11 +14,11 @@ export interface LoopbackAnswer {
   ms: number;
 }
 
-/** A request to 127.0.0.1:port; rejects with the socket error (code ECONNREFUSED, …) or a timeout. */
+/** A request to 127.0.0.1:port (or opts.host); rejects with the socket error (code ECONNREFUSED, …) or a timeout. */
 export function loopback(
   port: number,
   pathname: string,
-  opts: { method?: string; body?: string | Buffer; headers?: Record<string, string>; timeoutMs?: number; maxBytes?: number } = {},
+  opts: { host?: string; method?: string; body?: string | Buffer; headers?: Record<string, string>; timeoutMs?: number; maxBytes?: number } = {},
 ): Promise<LoopbackAnswer> {
   const started = performance.now();
   const timeoutMs = opts.timeoutMs ?? 5000;
@@ -26,7 +26,7 @@ export function loopback(
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...opts.headers };
     if (opts.body !== undefined) headers['content-length'] = Buffer.byteLength(opts.body);
-    const req = http.request({ host: LOOPBACK, port, path: pathname, method: opts.method ?? 'GET', headers, agent: false, timeout: timeoutMs }, (res) => {
+    const req = http.request({ host: opts.host ?? LOOPBACK, port, path: pathname, method: opts.method ?? 'GET', headers, agent: false, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       let n = 0;
       res.on('data', (c: Buffer) => {

@@ -197,7 +197,7 @@ export async function serveDemo(engine: Engine, opts: { traffic?: boolean; log?:
     const deploy = async (as: string) => {
       log(`Deploying ${DEMO_MODEL} v${champion.version} (@champion) as '${as}'…`);
       const started = Date.now();
-      const { jobId } = await engine.deploy.apply({ model: DEMO_MODEL, version: champion.version, name: as, runtime: { kind: 'onnx' }, env: {}, readyTimeoutSec: 120 });
+      const { jobId } = await engine.deploy.apply({ model: DEMO_MODEL, version: champion.version, name: as, runtime: { kind: 'onnx' }, env: {}, readyTimeoutSec: 120, target: 'local', transport: 'auto' });
       await engine.jobs.wait(jobId);
       log(`  ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     };

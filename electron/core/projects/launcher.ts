@@ -50,6 +50,8 @@ export class Launcher {
   private readonly live = new Map<string, Live>();
   /** Set by the engine once the data service exists (lineage + --validate). */
   data: DataService | null = null;
+  /** Runs on deployment targets (remoteRuns.ts): `stop` and `tail` reach them through here. */
+  remote: { owns(runId: string): boolean; stop(runId: string): Promise<{ stopped: boolean }>; tail(runId: string, maxLines: number): { lines: LogLine[]; running: boolean } | null } | null = null;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -360,6 +362,7 @@ export class Launcher {
   async stop(runId: string): Promise<{ stopped: boolean }> {
     const live = this.live.get(runId);
     if (!live) {
+      if (this.remote?.owns(runId)) return this.remote.stop(runId);
       this.tracking.runs.row(runId);
       return { stopped: false };
     }
@@ -372,6 +375,8 @@ export class Launcher {
   async tail(runId: string, maxLines: number): Promise<{ lines: LogLine[]; running: boolean }> {
     const live = this.live.get(runId);
     if (live) return { lines: live.tail.slice(-maxLines), running: true };
+    const remote = this.remote?.tail(runId, maxLines);
+    if (remote) return remote;
     this.tracking.runs.row(runId);
     let file: string;
     try {

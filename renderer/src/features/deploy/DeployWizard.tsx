@@ -1,4 +1,4 @@
-import { useEffect, useId, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { contract, deploymentName, type DeployInput, type DeployPlan, type Deployment, type EngineStatus, type JobInfo, type ModelVersion, type RegisteredModel } from '../../../../shared/contract';
 import { api } from '../../api/client';
 import { buildHash, navigate } from '../../app/router';
@@ -8,6 +8,11 @@ import { Dialog } from '../../ui/Dialog';
 import { JobProgress } from '../../ui/JobProgress';
 import { Spinner } from '../../ui/Spinner';
 import { EngineProblem } from './bits';
+import { ClusterRollout } from './ClusterRollout';
+import { CLUSTER_FIELD_NAMES, ClusterSettings, clusterFields, clusterProblem, defaultClusterForm, type ClusterForm, type PickedTarget } from './ClusterSettings';
+import { ManifestReview, parseManifests } from './ManifestReview';
+import { KindBadge, TargetStep } from './TargetStep';
+import { lastTargetFor, rememberTarget, useTargetList } from './targets';
 import { prettyJson } from './format';
 import { RolloutFailure } from './RolloutFailure';
 import { withTimeout } from './store';
@@ -20,18 +25,21 @@ export interface WizardPrefill {
   version?: string;
   /** An existing deployment's name: the wizard redeploys it (the name is fixed). */
   name?: string;
+  /** Where to deploy (a target's name); default: the model's last-used target, else the local engine. A redeploy stays on its target. */
+  target?: string;
 }
 
-type StepId = 'version' | 'runtime' | 'resources' | 'review' | 'deploy' | 'done';
+type StepId = 'version' | 'runtime' | 'target' | 'resources' | 'review' | 'deploy' | 'done';
 const STEPS: readonly { id: StepId; label: string }[] = [
   { id: 'version', label: 'Model version' },
   { id: 'runtime', label: 'Runtime' },
+  { id: 'target', label: 'Target' },
   { id: 'resources', label: 'Resources' },
   { id: 'review', label: 'Review' },
   { id: 'deploy', label: 'Deploy' },
   { id: 'done', label: 'Done' },
 ];
-const EDIT_STEPS: readonly StepId[] = ['version', 'runtime', 'resources', 'review'];
+const EDIT_STEPS: readonly StepId[] = ['version', 'runtime', 'target', 'resources', 'review'];
 
 type Err = { code?: string; message: string };
 type OnnxCheck = { state: 'idle' | 'checking' } | { state: 'ok'; dockerfile: string; base: string } | { state: 'missing'; message: string } | { state: 'error'; error: Err };
@@ -57,7 +65,7 @@ function FieldError({ error }: { error: Err | null }) {
   );
 }
 
-/** The step-by-step deploy: version → runtime → resources → review → deploy (progress, readiness) → done (endpoint, Try it). */
+/** The step-by-step deploy: version → runtime → target → resources → review → deploy (progress, readiness) → done (endpoint, Try it). */
 export function DeployWizard({ prefill = {}, onClose, onDeployed }: { prefill?: WizardPrefill; onClose: () => void; onDeployed?: (name: string) => void }) {
   const redeployName = prefill.name;
   const [step, setStep] = useState<StepId>('version');
@@ -79,6 +87,13 @@ export function DeployWizard({ prefill = {}, onClose, onDeployed }: { prefill?: 
   const [readyTimeout, setReadyTimeout] = useState('60');
   const [env, setEnv] = useState<EnvRow[]>([]);
   const envSeq = useRef(0);
+  const [target, setTarget] = useState(() => prefill.target ?? (prefill.model ? lastTargetFor(prefill.model) : 'local'));
+  const targetList = useTargetList();
+  const [cluster, setCluster] = useState<ClusterForm>(defaultClusterForm);
+  /** The user's edit of the Kubernetes manifests (null: the generated ones). */
+  const [manifestsText, setManifestsText] = useState<string | null>(null);
+  const manifestsParsed = useMemo(() => (manifestsText === null ? null : parseManifests(manifestsText)), [manifestsText]);
+  const manifestsInvalid = manifestsParsed !== null && !manifestsParsed.ok;
   const [plan, setPlan] = useState<DeployPlan | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Err | null>(null);
@@ -89,6 +104,18 @@ export function DeployWizard({ prefill = {}, onClose, onDeployed }: { prefill?: 
   const [engineChecking, setEngineChecking] = useState(false);
   const stepRef = useRef<HTMLDivElement>(null);
   const ids = { model: useId(), name: useId(), context: useId(), dockerfile: useId(), ready: useId(), cpus: useId(), mem: useId(), port: useId(), timeout: useId() };
+
+  const targetInfo = targetList.targets?.find((t) => t.name === target) ?? null;
+  const picked: PickedTarget = targetInfo ? { name: targetInfo.name, kind: targetInfo.kind, local: targetInfo.builtin } : { name: target, kind: 'docker', local: target === 'local' };
+  // A remembered target that was removed since: back to the local engine (a redeploy keeps its own, even if missing).
+  useEffect(() => {
+    const list = targetList.targets;
+    if (list && !redeployName && !list.some((t) => t.name === target)) setTarget(list.find((t) => t.builtin)?.name ?? 'local');
+  }, [targetList.targets, target, redeployName]);
+  const pickTarget = (t: string) => {
+    if (t !== target) setManifestsText(null); // edits were for the other target's manifests
+    setTarget(t);
+  };
 
   const checkEngine = () => {
     setEngineChecking(true);
@@ -186,7 +213,8 @@ export function DeployWizard({ prefill = {}, onClose, onDeployed }: { prefill?: 
     target?.focus();
   }, [step]);
 
-  const buildInput = (): DeployInput => {
+  /** `generated`: leave out the user's edited manifests (the engine's own). */
+  const buildInput = ({ generated = false }: { generated?: boolean } = {}): DeployInput => {
     const runtimeChoice: DeployInput['runtime'] =
       runtime === 'onnx' ? { kind: 'onnx' } : { kind: 'dockerfile', context: context.trim(), dockerfile: dockerfile.trim() || 'Dockerfile', readinessPath: readinessPath.trim() || '/ping' };
     const n = (s: string) => (s.trim() === '' ? undefined : Number(s));
@@ -200,6 +228,7 @@ export function DeployWizard({ prefill = {}, onClose, onDeployed }: { prefill?: 
       ...(n(memoryMb) !== undefined ? { memoryMb: n(memoryMb) } : {}),
       env: Object.fromEntries(env.filter((r) => r.key.trim()).map((r) => [r.key.trim(), r.value])),
       readyTimeoutSec: n(readyTimeout) ?? 60,
+      ...clusterFields(cluster, picked, !generated && picked.kind === 'kubernetes' && manifestsParsed?.ok ? manifestsParsed.manifests : undefined),
     };
   };
 
@@ -213,11 +242,14 @@ export function DeployWizard({ prefill = {}, onClose, onDeployed }: { prefill?: 
     context: 'Build context',
     dockerfile: 'Dockerfile',
     readinessPath: 'Readiness path',
+    ...CLUSTER_FIELD_NAMES,
   };
   const validate = (): Err | null => {
     const keys = env.map((r) => r.key.trim()).filter(Boolean);
     const dup = keys.find((k, i) => keys.indexOf(k) !== i);
     if (dup) return { message: `Environment: ${dup} is set twice` };
+    const cross = clusterProblem(cluster, picked);
+    if (cross) return { message: cross };
     const check = contract.deploy.plan.input.safeParse(buildInput());
     if (check.success) return null;
     const issue = check.error.issues[0];
@@ -239,16 +271,20 @@ export function DeployWizard({ prefill = {}, onClose, onDeployed }: { prefill?: 
       if (runtime === 'dockerfile' && !/^\//.test(readinessPath.trim() || '/ping')) return { message: 'Readiness path: must start with /' };
       return null;
     }
+    if (s === 'target') {
+      if (targetList.targets === null && !targetList.error) return { message: 'The targets are still loading' };
+      return null;
+    }
     if (s === 'resources') return validate();
     return null;
   };
 
-  const loadPlan = async (): Promise<boolean> => {
+  const loadPlan = async (input: DeployInput = buildInput()): Promise<boolean> => {
     setBusy(true);
     setError(null);
     setPlan(null);
     try {
-      setPlan(await api.deploy.plan(buildInput()));
+      setPlan(await api.deploy.plan(input));
       return true;
     } catch (e) {
       setError(err(e));
@@ -263,6 +299,7 @@ export function DeployWizard({ prefill = {}, onClose, onDeployed }: { prefill?: 
     setError(null);
     try {
       const started = await api.deploy.apply(buildInput());
+      rememberTarget(model, target);
       setJob({ id: started.jobId, name: started.name });
       setJobEnd(null);
       setDeployment(null);
@@ -273,6 +310,25 @@ export function DeployWizard({ prefill = {}, onClose, onDeployed }: { prefill?: 
       setBusy(false);
     }
   };
+
+  // A cluster rollout: the deployment (tasks, replicas) appears while the job runs; until then, look for it.
+  const clusterJob = step === 'deploy' && job && !jobEnd && picked.kind !== 'docker' ? job.name : null;
+  const haveDeployment = !!deployment && 'status' in deployment;
+  useEffect(() => {
+    if (!clusterJob || haveDeployment) return;
+    let alive = true;
+    const look = () =>
+      api.deploy.get({ name: clusterJob }).then(
+        (d) => alive && setDeployment(d),
+        () => undefined, // not created yet (image still building or on its way)
+      );
+    void look();
+    const t = setInterval(() => void look(), 2000);
+    return () => {
+      alive = false;
+      clearInterval(t);
+    };
+  }, [clusterJob, haveDeployment]);
 
   const onJobEnd = (info: JobInfo) => {
     setJobEnd(info);
@@ -303,7 +359,7 @@ export function DeployWizard({ prefill = {}, onClose, onDeployed }: { prefill?: 
     const i = EDIT_STEPS.indexOf(step);
     if (i < 0) return;
     if (step === 'review') {
-      if (plan && !engineDown) void deploy();
+      if (plan && !engineDown && !manifestsInvalid) void deploy();
       return;
     }
     const problem = stepValid(step);
@@ -478,9 +534,28 @@ export function DeployWizard({ prefill = {}, onClose, onDeployed }: { prefill?: 
         ) : null}
       </>
     );
+  } else if (step === 'target') {
+    body = (
+      <TargetStep
+        targets={targetList.targets}
+        error={targetList.error}
+        value={target}
+        onChange={pickTarget}
+        fixed={!!redeployName}
+        onReload={targetList.reload}
+        onNavigateAway={onClose}
+      />
+    );
   } else if (step === 'resources') {
+    const remote = !picked.local;
     body = (
       <>
+        <p className="small muted wizard-target-line" data-testid="wizard-resources-target">
+          On <strong className="mono">{picked.name}</strong> <KindBadge kind={picked.kind} />
+          {picked.kind === 'docker' ? (remote ? ' — one container behind a proxy on the remote engine.' : ' — one container behind a proxy on this machine.') : null}
+          {picked.kind === 'swarm' ? ' — a service with replicas, rolling updates and automatic rollback.' : null}
+          {picked.kind === 'kubernetes' ? ' — a Deployment and a Service, applied with server-side apply and watched until ready.' : null}
+        </p>
         <div className="form-grid">
           <div className="field">
             <label htmlFor={ids.cpus}>CPU limit (cores)</label>
@@ -491,7 +566,7 @@ export function DeployWizard({ prefill = {}, onClose, onDeployed }: { prefill?: 
             <input id={ids.mem} className="input" type="number" min={32} step={32} inputMode="numeric" value={memoryMb} onChange={(e) => setMemoryMb(e.target.value)} placeholder="no limit" data-testid="wizard-memory" />
           </div>
           <div className="field">
-            <label htmlFor={ids.port}>Port on 127.0.0.1</label>
+            <label htmlFor={ids.port}>{remote ? `Port on ${targetInfo?.endpointHost ?? 'the target'}` : 'Port on 127.0.0.1'}</label>
             <input
               id={ids.port}
               className="input"
@@ -512,6 +587,7 @@ export function DeployWizard({ prefill = {}, onClose, onDeployed }: { prefill?: 
             <span className="field-hint">If not ready by then, the rollout stops and any old version keeps serving.</span>
           </div>
         </div>
+        <ClusterSettings form={cluster} onChange={setCluster} target={picked} />
         <fieldset className="field wizard-env">
           <legend>Environment variables</legend>
           {env.length === 0 ? <p className="muted small">None.</p> : null}
@@ -568,6 +644,10 @@ export function DeployWizard({ prefill = {}, onClose, onDeployed }: { prefill?: 
             </dd>
             <dt>Image</dt>
             <dd className="mono small">{plan.image}</dd>
+            <dt>Target</dt>
+            <dd data-testid="plan-target" data-kind={plan.targetKind}>
+              <span className="mono">{plan.target}</span> <KindBadge kind={plan.targetKind} />
+            </dd>
             <dt>Endpoint</dt>
             <dd className="mono" data-testid="plan-url">
               {plan.url}
@@ -584,8 +664,26 @@ export function DeployWizard({ prefill = {}, onClose, onDeployed }: { prefill?: 
             Dockerfile
           </h3>
           <CodeBlock code={plan.dockerfile} label="Dockerfile" testId="plan-dockerfile" />
-          <h3 className="section-title">Container config</h3>
-          <CodeBlock code={prettyJson(plan.container)} label="Container config" testId="plan-container" />
+          {plan.targetKind === 'docker' ? (
+            <>
+              <h3 className="section-title">Container config</h3>
+              <CodeBlock code={prettyJson(plan.container)} label="Container config" testId="plan-container" />
+            </>
+          ) : (
+            <ManifestReview
+              plan={plan}
+              text={manifestsText}
+              parsed={manifestsParsed}
+              onText={(t) => {
+                setManifestsText(t);
+                // Back to the generated manifests: plan again, the shown ones may have been the edit.
+                if (t === null) void loadPlan(buildInput({ generated: true }));
+              }}
+              input={() => buildInput()}
+              onReplan={() => void loadPlan()}
+              replanning={busy}
+            />
+          )}
         </div>
       ) : null;
   } else if (step === 'deploy') {
@@ -593,6 +691,7 @@ export function DeployWizard({ prefill = {}, onClose, onDeployed }: { prefill?: 
     body = job ? (
       <div className="wizard-deploying">
         <JobProgress jobId={job.id} title={`Deploying ${job.name}`} onEnd={onJobEnd} logOpen testId="deploy-job" />
+        {picked.kind !== 'docker' && deployment && 'status' in deployment ? <ClusterRollout d={deployment} showJob={false} poll={!jobEnd} /> : null}
         {failed ? (
           <div className="wizard-failed" data-testid="deploy-failed">
             {deployment && 'status' in deployment && deployment.lastRollout && !deployment.lastRollout.ok ? (
@@ -667,7 +766,14 @@ export function DeployWizard({ prefill = {}, onClose, onDeployed }: { prefill?: 
             </button>
           ) : null}
           {step === 'review' ? (
-            <button type="submit" className="button button-primary" disabled={busy || !plan || engineDown} aria-busy={busy || undefined} data-testid="wizard-deploy" title={engineDown ? 'Docker is not available' : undefined}>
+            <button
+              type="submit"
+              className="button button-primary"
+              disabled={busy || !plan || engineDown || manifestsInvalid}
+              aria-busy={busy || undefined}
+              data-testid="wizard-deploy"
+              title={engineDown ? 'Docker is not available' : manifestsInvalid ? 'Fix the manifests first' : undefined}
+            >
               {busy && plan ? <Spinner /> : null}
               {plan?.redeploy ? 'Redeploy' : 'Deploy'}
             </button>

@@ -11,6 +11,8 @@ import { CopyButton } from '../../ui/CopyButton';
 import { RelativeTime } from '../../ui/RelativeTime';
 import { Spinner } from '../../ui/Spinner';
 import { StatusBadge } from './bits';
+import { ClusterRollout } from './ClusterRollout';
+import { KindBadge } from './TargetStep';
 import type { WizardPrefill } from './DeployWizard';
 import { formatCpu, formatMemory, formatMs, formatRate, formatUptime, limitsText, shortDigest, uptimeSec } from './format';
 import { RolloutFailure } from './RolloutFailure';
@@ -163,7 +165,7 @@ export function DeploymentDetail({ d, onRedeploy, onRemoved }: { d: Deployment; 
             {acting === 'restart' ? <Spinner /> : null}
             Restart
           </button>
-          <button type="button" className="button button-sm" onClick={() => onRedeploy({ name, model: d.model })} data-testid="deployment-redeploy">
+          <button type="button" className="button button-sm" onClick={() => onRedeploy({ name, model: d.model, target: d.target })} data-testid="deployment-redeploy">
             Redeploy another version
           </button>
           <button type="button" className="button button-sm button-danger" onClick={() => setRemoving(true)} disabled={acting !== null} data-testid="deployment-remove">
@@ -222,6 +224,7 @@ export function DeploymentDetail({ d, onRedeploy, onRemoved }: { d: Deployment; 
           </Suspense>
         ) : (
           <>
+            {d.targetKind !== 'docker' ? <ClusterRollout d={d} /> : null}
             <div className="deploy-cards">
               <div className="card">
                 <h3 className="card-title">Overview</h3>
@@ -232,6 +235,16 @@ export function DeploymentDetail({ d, onRedeploy, onRemoved }: { d: Deployment; 
                       {d.model} v{d.version}
                     </a>
                     <span className="muted small"> · {d.runtime === 'onnx' ? 'ONNX runtime' : 'custom Dockerfile'}</span>
+                  </dd>
+                  <dt>Target</dt>
+                  <dd data-testid="deployment-target" data-target={d.target} data-kind={d.targetKind}>
+                    <span className="mono">{d.target}</span> <KindBadge kind={d.targetKind} />
+                    {d.targetKind !== 'docker' ? (
+                      <span className="muted small" data-testid="deployment-replica-summary">
+                        {' '}
+                        · {d.replicas.running}/{d.replicas.desired} running{d.replicas.ready !== null ? `, ${d.replicas.ready} ready` : ''}
+                      </span>
+                    ) : null}
                   </dd>
                   <dt>Endpoint</dt>
                   <dd className="deploy-inline">
@@ -257,7 +270,7 @@ export function DeploymentDetail({ d, onRedeploy, onRemoved }: { d: Deployment; 
                   <dd className="mono small">{d.envKeys.length ? d.envKeys.join(', ') : <span className="muted">none</span>}</dd>
                   <dt>Created</dt>
                   <dd>
-                    <RelativeTime ms={d.createdAt} /> <span className="muted small">on {d.target}</span>
+                    <RelativeTime ms={d.createdAt} />
                   </dd>
                 </dl>
               </div>

@@ -84,6 +84,13 @@ function DeploymentsTable({ rows, selected }: { rows: readonly Deployment[]; sel
                 <button type="button" className="link-button mono" onClick={() => selectDeployment(d.name)}>
                   {d.name}
                 </button>
+                {d.target !== 'local' ? (
+                  <span className="muted small" data-testid="deployment-row-target">
+                    {' '}
+                    on {d.target}
+                    {d.targetKind !== 'docker' ? ` · ${d.replicas.running}/${d.replicas.desired}` : ''}
+                  </span>
+                ) : null}
               </td>
               <td className="deploy-col-status" title={d.reason ?? undefined}>
                 <StatusBadge status={d.status} reason={d.reason} />

@@ -7,7 +7,7 @@ import { describeError } from '../../lib/errors';
 import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { EmptyState } from '../../ui/EmptyState';
 import { Spinner } from '../../ui/Spinner';
-import { DeployWizard } from '../deploy';
+import { DeployWizard, QuickDeploy } from '../deploy';
 import { ModelIcon } from './icon';
 import { LineageView } from './LineageView';
 
@@ -134,8 +134,9 @@ function VersionPanel({ model, v, onChanged, tick }: { model: RegisteredModel; v
           Version {version} <span className="badge badge-neutral" data-testid="version-stage">{v.current_stage}</span>
         </h3>
         <div className="button-row">
-          <button type="button" className="button button-xs button-primary" onClick={() => setDeploying(true)} data-testid="deploy-version" title={`Deploy ${name} v${version} to a container`}>
-            Deploy
+          <QuickDeploy model={name} version={version} onDeployed={onChanged} />
+          <button type="button" className="button button-xs" onClick={() => setDeploying(true)} data-testid="deploy-version" title={`Deploy ${name} v${version} step by step: runtime, target, resources, review`}>
+            Deploy…
           </button>
           <button type="button" className="button button-xs button-danger" onClick={() => setDeleting(true)} data-testid="delete-version">
             Delete version

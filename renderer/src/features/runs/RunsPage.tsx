@@ -90,7 +90,7 @@ export default function RunsPage() {
   const openNewRun = (defaults: NewRunDefaults = {}) => setDialog({ kind: 'run', defaults: { experimentName: current?.name, ...defaults } });
   const onLaunched = (run: LaunchedRun) => {
     setDialog(null);
-    toast.success(`Started run ${run.runId.slice(0, 8)} (pid ${run.pid})`);
+    toast.success(`Started run ${run.runId.slice(0, 8)}${run.pid > 0 ? ` (pid ${run.pid})` : ''}`);
     void useExperiments.getState().load();
     navigate('/runs', { exp: run.experimentId, run: run.runId });
   };

@@ -10,6 +10,7 @@ import { asMldeskError } from '../../lib/errors';
 import type { MldeskError } from '../../api/client';
 import { copyText } from '../../ui/CopyButton';
 import { Spinner } from '../../ui/Spinner';
+import { TargetsSection } from '../targets';
 
 type InfoState = { status: 'loading' } | { status: 'ready'; info: AppInfo } | { status: 'error'; error: MldeskError };
 
@@ -114,6 +115,8 @@ export default function SettingsPage() {
             </dl>
           )}
         </section>
+
+        <TargetsSection />
 
         <section className="card" aria-labelledby="appearance-title">
           <h2 id="appearance-title" className="card-title">
