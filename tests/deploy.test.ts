@@ -533,7 +533,7 @@ onnx.save(m, sys.argv[2])`,
       const list = JSON.parse(ls.out) as Deployment[];
       expect(list.find((d) => d.name === name)).toMatchObject({ status: 'running', version: '1', port: cliPort, memoryMb: 512 });
       const table = await runCli(['deployments', '--data-dir', dataDir]);
-      expect(table.out).toMatch(new RegExp(`${name}\\s+running\\s+${MODEL}\\s+v1`));
+      expect(table.out).toMatch(new RegExp(`${name}\\s+local\\s+running\\s+${MODEL}\\s+v1\\s+1/1`));
 
       const broken = await runCli(['deploy', MODEL, '--version', '3', '--name', name, '--ready-timeout', '15', '--data-dir', dataDir], {}, 120_000);
       expect(broken.code, broken.out).toBe(1);

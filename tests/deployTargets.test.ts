@@ -176,7 +176,8 @@ suite('deploy to targets: a remote engine over TLS, a swarm', () => {
     expect(plan.manifests.map((m) => m.kind).sort()).toEqual(['Deployment', 'Ingress', 'Service']);
     const chart = await call<{ files: Record<string, string> }>('deploy.helmChart', input);
     expect(Object.keys(chart.files)).toEqual(expect.arrayContaining(['Chart.yaml', 'values.yaml', 'templates/deployment.yaml']));
-    expect(helmTemplate(chart.files, 'default')).toEqual(plan.manifests);
+    const byKind = (ms: Array<Record<string, unknown>>) => [...ms].sort((a, b) => String(a.kind).localeCompare(String(b.kind)));
+    expect(byKind(helmTemplate(chart.files, 'default'))).toEqual(byKind(plan.manifests));
     const res = await deploy(input);
     expect(res.ok, String(res.error?.message)).toBe(true);
     const applied = kube!.requests.filter((r) => r.method === 'PATCH' && /deployments\/on-kube/.test(r.path));

@@ -14,6 +14,7 @@ import {
   deployInput,
 } from '../../../shared/contract';
 import { ensureImage, pushImage } from '../containers/transport';
+import { redactError } from '../secrets';
 import type { EngineContext } from '../context';
 import type { Containers } from '../containers';
 import type { DataService } from '../data';
@@ -463,6 +464,17 @@ export class DeployService {
     return t;
   }
 
+  /** A remote target answers (before a deployment row or a job exists for it), else UNAVAILABLE saying why. */
+  private async reachable(t: On, name: string): Promise<void> {
+    try {
+      if (t.cluster) await t.cluster.observe(name);
+      else await t.docker!.observe(name);
+    } catch (e) {
+      const err = redactError(e);
+      throw new MldeskError(err instanceof MldeskError && err.code !== 'INTERNAL' ? err.code : 'UNAVAILABLE', `Target ${t.name} cannot be used now: ${err.message} (mldesk targets test ${t.name} says more)`);
+    }
+  }
+
   /** The stable port of a new deployment: a free one here, or the next one no deployment of that remote target holds. */
   private async portFor(t: On, wanted: number | undefined): Promise<number> {
     if (t.kind === 'kubernetes') return wanted ?? 80;
@@ -574,6 +586,7 @@ export class DeployService {
     }
     const t = await this.targetFor(input, existing);
     await this.containers.requireEngine(); // UNAVAILABLE (with the hint) before any job starts: images are built here
+    if (t.conn) await this.reachable(t, name);
     if (this.rollouts.has(name)) throw new MldeskError('CONFLICT', `Deployment '${name}' is already rolling out`);
     const now = Date.now();
     if (!existing) {
@@ -685,10 +698,11 @@ export class DeployService {
     if (plan.targetKind !== 'kubernetes') throw new MldeskError('INVALID_INPUT', `Target ${plan.target} is not a Kubernetes context: a Helm chart is for Kubernetes targets`);
     const t = await this.on(input.target);
     const existing = this.table.get(plan.name);
+    const m = await this.resolve(input);
     const spec = clusterSpecOf({
       row: { name: plan.name, port: plan.port },
       storeId: this.storeId,
-      model: { name: plan.model, version: plan.version, runId: null },
+      model: m,
       image: t.conn?.registry ? `${t.conn.registry.url}/${plan.image.replace(/^.*\//, '')}` : plan.image,
       proxyImage: '',
       replicas: input.replicas ?? existing?.replicas ?? 1,

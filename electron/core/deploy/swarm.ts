@@ -238,6 +238,19 @@ export class SwarmBackend implements ClusterBackend {
     return existing ? this.update(existing, spec, r) : this.create(spec, r);
   }
 
+  /**
+   * A running proxy whose settings (port, upstreams) are still right is kept even when another mldesk build would
+   * run another proxy image: replacing it closes the stable port for a moment, which a model rollout must never do
+   * (the local target keeps its running proxy container the same way).
+   */
+  private async keepsProxy(cur: RawService, want: Dockerode.ServiceSpec, r: JobReporter): Promise<boolean> {
+    const envOf = (s: Dockerode.ServiceSpec | undefined) => JSON.stringify([...((s?.TaskTemplate as Dockerode.ContainerTaskSpec | undefined)?.ContainerSpec?.Env ?? [])].sort());
+    if (envOf(cur.Spec) !== envOf(want)) return false;
+    const running = (await this.tasks(cur.ID)).some(isRunning);
+    if (running) r.log(`the proxy service ${want.Name} keeps running (its image differs from this mldesk's: remove and deploy again to upgrade it)`);
+    return running;
+  }
+
   /** Creates (or replaces) the proxy service when its spec changed; waits until its task runs (healthy). */
   private async ensureProxy(spec: ClusterSpec, portBase: number, slots: number, r: JobReporter): Promise<{ ok: boolean; reason: string; logTail: string[] }> {
     const want = proxySpec(spec, portBase, slots);
@@ -246,7 +259,7 @@ export class SwarmBackend implements ClusterBackend {
     if (!cur) {
       r.log(`creating the proxy service ${want.Name} on port ${spec.port}`);
       id = (await this.docker.createService(want)).id;
-    } else if (proxyFingerprint(cur.Spec) !== proxyFingerprint(want)) {
+    } else if (proxyFingerprint(cur.Spec) !== proxyFingerprint(want) && !(await this.keepsProxy(cur, want, r))) {
       r.log(`updating the proxy service ${want.Name} (port ${spec.port}, ${slots} replica ports): the endpoint pauses while it restarts`);
       await this.docker.getService(cur.ID).update({ _query: { version: cur.Version?.Index }, _body: want });
       id = cur.ID;
