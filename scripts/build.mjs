@@ -7,7 +7,8 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(path.join(root, 'package.json'), 'utf8')));
-const only = process.argv[2]; // 'node' | 'renderer' | undefined (both)
+// 'node' | 'renderer' | undefined (both) | 'runtime' (only the serving runtime's two programs: tests baking a runtime image)
+const only = process.argv[2];
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -19,7 +20,12 @@ const common = {
   define: { __MLDESK_VERSION__: JSON.stringify(pkg.version) },
 };
 
-if (only !== 'renderer') {
+// The serving runtime: its own small program (copied into model images).
+const runtimeEntries = { 'runtime/server': 'resources/runtime/server.ts', 'runtime/proxy': 'resources/runtime/proxy.ts' };
+
+if (only === 'runtime') {
+  await build({ ...common, entryPoints: runtimeEntries, outdir: 'dist', packages: 'external' });
+} else if (only !== 'renderer') {
   await build({
     ...common,
     entryPoints: {
@@ -28,9 +34,7 @@ if (only !== 'renderer') {
       main: 'electron/main/main.ts',
       // Worker threads load a file: the data diff's per-file scan.
       scanWorker: 'electron/core/data/scanWorker.ts',
-      // The serving runtime: its own small program (copied into model images).
-      'runtime/server': 'resources/runtime/server.ts',
-      'runtime/proxy': 'resources/runtime/proxy.ts',
+      ...runtimeEntries,
     },
     outdir: 'dist',
     packages: 'external',
@@ -38,6 +42,6 @@ if (only !== 'renderer') {
   // A sandboxed preload cannot require() local files: bundle everything except 'electron'.
   await build({ ...common, entryPoints: { preload: 'electron/main/preload.ts' }, outdir: 'dist', external: ['electron'] });
 }
-if (only !== 'node') {
+if (only !== 'node' && only !== 'runtime') {
   await viteBuild({ configFile: path.join(root, 'vite.config.mts'), logLevel: 'warn' });
 }

@@ -18,10 +18,11 @@ import { isIgnored, parseDockerignore } from '../electron/core/containers/docker
 import { quote, repoSlug } from '../electron/core/containers/dockerfile';
 import { requiredPackages } from '../electron/core/containers/runtime';
 import { baseMode, localNode, offlineBasePlan } from '../electron/core/containers/base';
-import type { JobReporter } from '../electron/core/jobs';
 import { runAs } from '../electron/core/principal';
 import { MldeskError, type EngineStatus, type JobInfo, type ModelImage, type ModelVersion } from '../shared/contract';
 import { callOk, repoRoot, runCli, tmpDir } from './helpers';
+import { freeTcpPort } from './dockerd';
+import { reporter } from './reporter';
 
 const root = tmpDir('mldesk-containers-');
 const dataDir = path.join(root, 'data');
@@ -35,26 +36,6 @@ const created = { containers: new Set<string>(), images: new Set<string>() };
 const initial: EngineStatus = await containers.status();
 const haveDocker = initial.available;
 if (!haveDocker) console.log(`containers tests skipped: no Docker engine (${initial.problem?.message}; ${initial.problem?.hint})`);
-
-function reporter(): JobReporter & { phases: string[]; fractions: number[]; lines: string[] } {
-  const phases: string[] = [];
-  const fractions: number[] = [];
-  const lines: string[] = [];
-  return {
-    id: 'test',
-    phases,
-    fractions,
-    lines,
-    phase: (p, f) => {
-      phases.push(p);
-      if (typeof f === 'number') fractions.push(f);
-    },
-    fraction: (f) => {
-      if (f !== null) fractions.push(f);
-    },
-    log: (...l) => lines.push(...l),
-  };
-}
 
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
@@ -73,17 +54,6 @@ async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Pr
       else process.env[k] = v;
     }
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** A registered version whose run holds `files` (name → content) under model/. */
@@ -185,7 +155,7 @@ describe('containers: the engine', () => {
   });
 
   it('an unreachable DOCKER_HOST (closed port, missing socket, bad URL, hung socket) is a clear state with a hint, fast', async () => {
-    const closed = await freePort();
+    const closed = await freeTcpPort();
     const hungDir = tmpDir('mldesk-hung-');
     const hungSock = path.join(hungDir, 'hung.sock');
     const hung = net.createServer(() => undefined); // accepts, never answers
@@ -220,7 +190,7 @@ describe('containers: the engine', () => {
   }, 30_000);
 
   it('through the contract: containers.engine answers (never throws), containers.images is 503 UNAVAILABLE without an engine', async () => {
-    const closed = await freePort();
+    const closed = await freeTcpPort();
     await withEnv({ DOCKER_HOST: `tcp://127.0.0.1:${closed}` }, async () => {
       const { handlers } = createContainers(engine.ctx, { registry: engine.registry, tracking: engine.tracking, jobs: engine.jobs });
       const s = (await handlers['containers.engine']({})) as EngineStatus;
@@ -308,7 +278,7 @@ describe.skipIf(!haveDocker && !process.env.CI)('containers: image builds (real 
 
   it('the image serves: node /app/server.js answers /v2/health/ready and an inference on a loopback port (host network)', async () => {
     const docker = containers.docker();
-    const port = await freePort();
+    const port = await freeTcpPort();
     const c = await docker.createContainer({
       Image: image1.ref,
       name: `mldesk-ctest-${randomBytes(3).toString('hex')}`,
@@ -433,7 +403,7 @@ describe.skipIf(!haveDocker && !process.env.CI)('containers: image builds (real 
     expect(parsed).toMatchObject({ ref: image1.ref, model: MODEL, version: v1.version, runtime: 'onnx' });
     expect((await docker.getImage(image1.ref).inspect()).Id).toBe(parsed.digest);
     expect(parsed.seconds).toBeGreaterThan(0);
-    const closed = await freePort();
+    const closed = await freeTcpPort();
     const down = await runCli(['build', MODEL, '--version', v1.version, '--data-dir', dataDir], { DOCKER_HOST: `tcp://127.0.0.1:${closed}` }, 20_000);
     expect(down.code, down.out).toBe(1);
     expect(down.out).toMatch(/not reachable/);

@@ -4,15 +4,17 @@
 // malformed payloads, a container removed outside the app, stop/start, undeploy, and the CLI.
 // Without dockerd the suite fails in CI (process.env.CI) and is skipped with a printed reason elsewhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import * as ort from 'onnxruntime-node';
-import { callOk, dockerSuite, repoRoot, request, runCli, tmpDir } from './helpers';
-import { startServer, type Served } from '../electron/host/serve';
+import { callOk, dockerSuite, request, runCli, tmpDir } from './helpers';
+import { clientLoop } from './clientLoop';
+import { freeTcpPort } from './dockerd';
+import { ensureNodeBuild, startDeployServer, type DeployServer } from './deployFixture';
+import { logregProbs, makeTestModels } from './testModels';
+import type { Served } from '../electron/host/serve';
 import type { Deployment, DeploymentStats, DeployPlan, InferenceRecordRow, JobInfo, ModelLineage, ModelVersion, RolloutReport } from '../shared/contract';
 import { LABEL } from '../electron/core/deploy/local';
 import { histogramQuantile, parsePrometheus, runtimeFigures } from '../electron/core/deploy/metrics';
@@ -68,7 +70,7 @@ suite('deploy: the local Docker target', () => {
   let s: Served;
   let dataDir: string;
   let port: number;
-  let projectId: string;
+  let register: DeployServer['register'];
   const X = [
     [1, 2, 3, 4],
     [0, 0, 0, 0],
@@ -89,23 +91,6 @@ suite('deploy: the local Docker target', () => {
     expect(r.status, r.text).toBe(200);
     return r.body.outputs[0].data as number[];
   };
-  const freePort = () =>
-    new Promise<number>((resolve) => {
-      const srv = net.createServer().listen(0, '127.0.0.1', () => {
-        const p = (srv.address() as net.AddressInfo).port;
-        srv.close(() => resolve(p));
-      });
-    });
-
-  /** Registers `file` (an .onnx) as the next version of MODEL, from a run of the project that used data/train.csv. */
-  async function register(file: string): Promise<string> {
-    const run = await s.engine.launcher.start({ projectId, params: {}, env: {}, command: [process.execPath, '-e', '0'], inputs: ['data/train.csv'] });
-    await s.engine.launcher.wait(run.runId);
-    s.engine.tracking.writeRunArtifact(run.runId, 'model/model.onnx', fs.readFileSync(file));
-    const mv = await call<ModelVersion>('models.register', { name: MODEL, runId: run.runId, path: 'model' });
-    return mv.version;
-  }
-
   async function waitJob(jobId: string): Promise<{ ok: boolean; error?: Error & { details?: unknown } }> {
     try {
       await s.engine.jobs.wait(jobId);
@@ -115,85 +100,20 @@ suite('deploy: the local Docker target', () => {
     }
   }
 
-  /** `n` clients posting to the stable port until stopped; counts answers by status (and socket errors). */
-  function clientLoop(n: number) {
-    let stop = false;
-    const counts: Record<string, number> = {};
-    const answers: number[] = [];
-    const agent = new http.Agent({ keepAlive: true, maxSockets: n });
-    const body = JSON.stringify(oip([X[0]!]));
-    const one = () =>
-      new Promise<void>((resolve) => {
-        const req = http.request({ host: '127.0.0.1', port, path: `/v2/models/${MODEL}/infer`, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-          let t = '';
-          res.on('data', (d: Buffer) => (t += d.toString()));
-          res.on('end', () => {
-            counts[res.statusCode!] = (counts[res.statusCode!] ?? 0) + 1;
-            if (res.statusCode === 200) answers.push((JSON.parse(t) as { outputs: Array<{ data: number[] }> }).outputs[0]!.data[0]!);
-            resolve();
-          });
-        });
-        req.on('error', (e: NodeJS.ErrnoException) => {
-          counts[e.code ?? e.message] = (counts[e.code ?? e.message] ?? 0) + 1;
-          resolve();
-        });
-        req.end(body);
-      });
-    const loops = Array.from({ length: n }, async () => {
-      while (!stop) await one();
-    });
-    return {
-      counts,
-      answers,
-      failures: () => Object.entries(counts).filter(([k]) => k !== '200').reduce((a, [, v]) => a + v, 0),
-      stop: async () => {
-        stop = true;
-        await Promise.all(loops);
-        agent.destroy();
-      },
-    };
-  }
+  /** `n` clients posting X[0] to the stable port until stopped, with the first output value of each 200 answer. */
+  const clients = (n: number) => clientLoop({ port, path: `/v2/models/${MODEL}/infer`, body: JSON.stringify(oip([X[0]!])), clients: n, answers: true });
 
   beforeAll(async () => {
-    // npm test builds first; a lone run builds what is missing (the CLI, the runtime programs baked into the images).
-    const proxyJs = path.join(repoRoot, 'dist/runtime/proxy.js');
-    if (!fs.existsSync(path.join(repoRoot, 'dist/cli.js')) || !fs.existsSync(proxyJs) || fs.readFileSync(proxyJs, 'utf8').includes('not implemented yet')) {
-      execFileSync(process.execPath, [path.join(repoRoot, 'scripts/build.mjs'), 'node'], { cwd: repoRoot, stdio: 'inherit' });
-    }
-    execFileSync('/usr/bin/python3', [path.join(repoRoot, 'tests/fixtures/make_models.py'), models]);
+    ensureNodeBuild();
     // v2: the same graph with other weights; broken: bytes that are not ONNX.
-    execFileSync('/usr/bin/python3', [
-      '-c',
-      `import onnx,sys
-from onnx import helper, TensorProto
-m = onnx.load(sys.argv[1])
-for t in m.graph.initializer:
-    if t.name == 'W':
-        t.CopyFrom(helper.make_tensor('W', TensorProto.FLOAT, [4, 1], [-0.5, 1.0, 0.25, -0.75]))
-onnx.save(m, sys.argv[2])`,
-      path.join(models, 'logreg.onnx'),
-      path.join(models, 'logreg_v2.onnx'),
-    ]);
-    fs.writeFileSync(path.join(models, 'broken.onnx'), 'this is not an ONNX model\n');
-    for (const [k, f] of [
-      ['1', 'logreg.onnx'],
-      ['2', 'logreg_v2.onnx'],
-    ] as const) {
-      const sess = await ort.InferenceSession.create(path.join(models, f));
-      const out = await sess.run({ x: new ort.Tensor('float32', Float32Array.from(X.flat()), [X.length, 4]) });
-      expected[k] = Array.from(out.prob!.data as Float32Array);
-    }
-    dataDir = path.join(root, 'data');
-    s = await startServer({ dataDir, port: 0, uiDir: null, launcher: { sampleMs: 0 } });
-    const dir = path.join(root, 'proj');
-    projectId = (await s.engine.projects.create({ path: dir })).id;
-    fs.mkdirSync(path.join(dir, 'data'));
-    fs.writeFileSync(path.join(dir, 'data', 'train.csv'), ['id,f0,f1,f2,f3,label', '7,0.5,1.5,-2,3.25,1', '8,1,1,1,1,0'].join('\n') + '\n');
-    await call('data.add', { projectId, path: 'data/train.csv' });
+    makeTestModels(models);
+    expected['1'] = await logregProbs(path.join(models, 'logreg.onnx'), X);
+    expected['2'] = await logregProbs(path.join(models, 'logreg_v2.onnx'), X);
+    ({ s, dataDir, register } = await startDeployServer(root, MODEL));
     expect(await register(path.join(models, 'logreg.onnx'))).toBe('1');
     expect(await register(path.join(models, 'logreg_v2.onnx'))).toBe('2');
     expect(await register(path.join(models, 'broken.onnx'))).toBe('3');
-    port = await freePort();
+    port = await freeTcpPort();
     storeId = s.engine.deploy.target.storeId;
   }, 120_000);
 
@@ -335,7 +255,7 @@ onnx.save(m, sys.argv[2])`,
 
   it('redeploys v2 while clients hit the stable port: zero failed requests, answers switch to v2, the old container goes', async () => {
     const before = await call<Deployment>('deploy.get', { name: DEP });
-    const loop = clientLoop(2);
+    const loop = clients(2);
     await new Promise((r) => setTimeout(r, 300));
     const { jobId } = await call<{ jobId: string }>('deploy.apply', { model: MODEL, version: '2', name: DEP });
     await new Promise((r) => setTimeout(r, 100));
@@ -344,10 +264,9 @@ onnx.save(m, sys.argv[2])`,
     await new Promise((r) => setTimeout(r, 300));
     await loop.stop();
     expect(j.ok, j.error?.message).toBe(true);
-    const total = Object.values(loop.counts).reduce((a, b) => a + b, 0);
-    console.log(`redeploy v1 → v2 under 2 clients: ${total} requests, ${loop.failures()} failed (${JSON.stringify(loop.counts)})`);
-    expect(loop.failures(), JSON.stringify(loop.counts)).toBe(0);
-    expect(total).toBeGreaterThan(20);
+    console.log(`redeploy v1 → v2 under 2 clients: ${loop.total()} requests, ${loop.failures()} failed (${loop.report()})`);
+    expect(loop.failures(), loop.report()).toBe(0);
+    expect(loop.total()).toBeGreaterThan(20);
     expect(loop.answers.at(0)).toBeCloseTo(expected['1']![0]!, 6);
     expect(loop.answers.at(-1)).toBeCloseTo(expected['2']![0]!, 6);
     near(await predict(), expected['2']!);
@@ -360,7 +279,7 @@ onnx.save(m, sys.argv[2])`,
   }, 300_000);
 
   it('a version that never becomes ready: the job fails with the probe and the log tail, v2 keeps answering throughout', async () => {
-    const loop = clientLoop(2);
+    const loop = clients(2);
     const { jobId } = await call<{ jobId: string }>('deploy.apply', { model: MODEL, version: '3', name: DEP, readyTimeoutSec: 20 });
     const j = await waitJob(jobId);
     await loop.stop();
@@ -369,7 +288,7 @@ onnx.save(m, sys.argv[2])`,
     const report = j.error!.details as RolloutReport;
     expect(report.probe).toMatch(/GET \/v2\/health\/ready → /);
     expect(report.logTail.join('\n')).toMatch(/cannot load/);
-    expect(loop.failures(), JSON.stringify(loop.counts)).toBe(0);
+    expect(loop.failures(), loop.report()).toBe(0);
     expect(loop.answers.every((v) => Math.abs(v - expected['2']![0]!) < 1e-6)).toBe(true);
     const d = await call<Deployment>('deploy.get', { name: DEP });
     expect(d).toMatchObject({ status: 'running', version: '2' });
@@ -407,7 +326,7 @@ onnx.save(m, sys.argv[2])`,
 
   it('Docker unreachable: the list keeps its rows with status unknown and how to fix it; apply is refused (503)', async () => {
     const saved = process.env.DOCKER_HOST;
-    process.env.DOCKER_HOST = `tcp://127.0.0.1:${await freePort()}`;
+    process.env.DOCKER_HOST = `tcp://127.0.0.1:${await freeTcpPort()}`;
     try {
       const list = await call<Deployment[]>('deploy.list', {});
       const d = list.find((x) => x.name === DEP)!;
@@ -521,7 +440,7 @@ onnx.save(m, sys.argv[2])`,
   describe('CLI', () => {
     const name = `cli-${tag}`;
     it('mldesk deploy prints the endpoint (exit 0), deployments lists it, undeploy removes it; failures exit 1', async () => {
-      const cliPort = await freePort();
+      const cliPort = await freeTcpPort();
       const dep = await runCli(['deploy', MODEL, '--version', '1', '--name', name, '--port', String(cliPort), '--memory', '512m', '--data-dir', dataDir], {}, 180_000);
       expect(dep.code, dep.out).toBe(0);
       expect(dep.out).toContain(`http://127.0.0.1:${cliPort}`);
@@ -555,7 +474,7 @@ onnx.save(m, sys.argv[2])`,
     }, 400_000);
 
     it('Docker unreachable: deploy fails fast with the reason and how to fix it (exit 1)', async () => {
-      const env = { DOCKER_HOST: `tcp://127.0.0.1:${await freePort()}` };
+      const env = { DOCKER_HOST: `tcp://127.0.0.1:${await freeTcpPort()}` };
       const t0 = Date.now();
       const r = await runCli(['deploy', MODEL, '--version', '1', '--name', name, '--data-dir', dataDir], env, 30_000);
       expect(r.code, r.out).toBe(1);

@@ -8,16 +8,17 @@
 //   update to a version that fails its health check rolls back by itself while a client loop sees no failed request,
 //   and `mldesk deploy … --target` exits 1 with the reason.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import { callOk, dockerSuite, repoRoot, runCli, tmpDir } from './helpers';
+import { callOk, dockerSuite, runCli, tmpDir } from './helpers';
+import { clientLoop } from './clientLoop';
+import { ensureNodeBuild, startDeployServer, type DeployServer } from './deployFixture';
+import { makeTestModels } from './testModels';
 import { startTestDockerd, type TestDockerd } from './dockerd';
 import { startKubeStandin, type KubeStandin } from './kubeStandin';
 import { helmTemplate } from './helmRender';
-import { startServer, type Served } from '../electron/host/serve';
-import type { Deployment, DeployPlan, InferenceRecordRow, ModelVersion, TargetTest } from '../shared/contract';
+import type { Served } from '../electron/host/serve';
+import type { Deployment, DeployPlan, InferenceRecordRow, TargetTest } from '../shared/contract';
 
 const { suite } = await dockerSuite('deployTargets');
 
@@ -28,20 +29,13 @@ suite('deploy to targets: a remote engine over TLS, a swarm', () => {
   const models = path.join(root, 'models');
   let s: Served;
   let dataDir: string;
-  let projectId: string;
+  let register: DeployServer['register'];
   let tls: TestDockerd | null = null;
   let swarm: TestDockerd | null = null;
   let kube: KubeStandin | null = null;
   const X = [[1, 2, 3, 4]];
   const call = <T>(name: string, input: unknown): Promise<T> => callOk<T>(s.engine, name, input);
   const oip = (rows: number[][]) => ({ inputs: [{ name: 'x', shape: [rows.length, 4], datatype: 'FP32', data: rows.flat() }] });
-
-  async function register(file: string): Promise<string> {
-    const run = await s.engine.launcher.start({ projectId, params: {}, env: {}, command: [process.execPath, '-e', '0'], inputs: ['data/train.csv'] });
-    await s.engine.launcher.wait(run.runId);
-    s.engine.tracking.writeRunArtifact(run.runId, 'model/model.onnx', fs.readFileSync(file));
-    return (await call<ModelVersion>('models.register', { name: MODEL, runId: run.runId, path: 'model' })).version;
-  }
 
   async function deploy(input: Record<string, unknown>): Promise<{ ok: boolean; error?: Error; lines: string[] }> {
     const { jobId } = await call<{ jobId: string }>('deploy.apply', input);
@@ -53,62 +47,15 @@ suite('deploy to targets: a remote engine over TLS, a swarm', () => {
     }
   }
 
-  /** Clients posting to host:port until stopped; counts answers by status (and socket errors). */
-  function clientLoop(port: number, n = 2) {
-    let stop = false;
-    const counts: Record<string, number> = {};
-    const agent = new http.Agent({ keepAlive: true, maxSockets: n });
-    const body = JSON.stringify(oip(X));
-    const one = () =>
-      new Promise<void>((resolve) => {
-        const req = http.request({ host: '127.0.0.1', port, path: `/v2/models/${MODEL}/infer`, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-          res.resume();
-          res.on('end', () => {
-            counts[res.statusCode!] = (counts[res.statusCode!] ?? 0) + 1;
-            resolve();
-          });
-        });
-        req.on('error', (e: NodeJS.ErrnoException) => {
-          counts[e.code ?? e.message] = (counts[e.code ?? e.message] ?? 0) + 1;
-          resolve();
-        });
-        req.end(body);
-      });
-    const loops = Array.from({ length: n }, async () => {
-      while (!stop) {
-        await one();
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    });
-    return {
-      counts,
-      failures: () => Object.entries(counts).filter(([k]) => k !== '200').reduce((a, [, v]) => a + v, 0),
-      stop: async () => {
-        stop = true;
-        await Promise.all(loops);
-        agent.destroy();
-      },
-    };
-  }
-
   beforeAll(async () => {
-    const proxyJs = path.join(repoRoot, 'dist/runtime/proxy.js');
-    if (!fs.existsSync(path.join(repoRoot, 'dist/cli.js')) || !fs.existsSync(proxyJs)) {
-      execFileSync(process.execPath, [path.join(repoRoot, 'scripts/build.mjs'), 'node'], { cwd: repoRoot, stdio: 'inherit' });
-    }
-    execFileSync('/usr/bin/python3', [path.join(repoRoot, 'tests/fixtures/make_models.py'), models]);
-    fs.writeFileSync(path.join(models, 'broken.onnx'), 'this is not an ONNX model\n');
-    dataDir = path.join(root, 'data');
-    s = await startServer({ dataDir, port: 0, uiDir: null, launcher: { sampleMs: 0 } });
-    const dir = path.join(root, 'proj');
-    projectId = (await s.engine.projects.create({ path: dir })).id;
-    fs.mkdirSync(path.join(dir, 'data'));
-    fs.writeFileSync(path.join(dir, 'data', 'train.csv'), ['id,f0,f1,f2,f3,label', '7,0.5,1.5,-2,3.25,1', '8,1,1,1,1,0'].join('\n') + '\n');
-    await call('data.add', { projectId, path: 'data/train.csv' });
+    ensureNodeBuild();
+    makeTestModels(models);
+    ({ s, dataDir, register } = await startDeployServer(root, MODEL));
     expect(await register(path.join(models, 'logreg.onnx'))).toBe('1');
     expect(await register(path.join(models, 'broken.onnx'))).toBe('2');
+    // The swarm engine waits for other test files' swarms (one at a time per machine): hence the long timeout.
     [tls, swarm, kube] = await Promise.all([startTestDockerd({ tls: true }), startTestDockerd({ swarm: true }), startKubeStandin({ deadlineScale: 0.05 })]);
-  }, 240_000);
+  }, 900_000);
 
   afterAll(async () => {
     for (const d of (await s?.engine.deploy.list().catch(() => [] as Deployment[])) ?? []) await s.engine.deploy.remove(d.name).catch(() => undefined);
@@ -213,16 +160,16 @@ suite('deploy to targets: a remote engine over TLS, a swarm', () => {
     expect(d.replicas).toMatchObject({ desired: 2, running: 2 });
     expect(d.tasks.filter((t) => t.state === 'running')).toHaveLength(2);
 
-    const loop = clientLoop(d.port);
+    // Two clients, a request each every ~20 ms.
+    const loop = clientLoop({ port: d.port, path: `/v2/models/${MODEL}/infer`, body: JSON.stringify(oip(X)), clients: 2, pauseMs: 20 });
     await new Promise((r) => setTimeout(r, 1000));
     const cli = await runCli(['deploy', MODEL, '--version', '2', '--name', 'on-swarm', '--target', 'swarm', '--data-dir', dataDir], {}, 240_000);
     await new Promise((r) => setTimeout(r, 1000));
     await loop.stop();
     expect(cli.code, cli.out).toBe(1);
     expect(cli.out).toMatch(/roll(ed)? back/i);
-    const total = Object.values(loop.counts).reduce((a, b) => a + b, 0);
-    expect(total).toBeGreaterThan(20);
-    expect(loop.failures(), JSON.stringify(loop.counts)).toBe(0);
+    expect(loop.total()).toBeGreaterThan(20);
+    expect(loop.failures(), loop.report()).toBe(0);
     d = await call<Deployment>('deploy.get', { name: 'on-swarm' });
     expect(d.version).toBe('1');
     expect(d.lastRollout?.ok).toBe(false);

@@ -59,7 +59,7 @@ suite('training runs on a swarm target', () => {
     fs.writeFileSync(path.join(project, '.dockerignore'), 'secret.txt\n');
     fs.writeFileSync(path.join(project, 'secret.txt'), 'not for the image');
     await callOk(engine, 'targets.add', { kind: 'docker', name: 'swarm1', host: d.host, swarm: true });
-  }, 120_000);
+  }, 900_000); // the swarm engine waits for other test files' swarms (one at a time per machine)
 
   afterAll(async () => {
     try {
@@ -197,7 +197,7 @@ suite('training runs on a swarm target', () => {
   }, 240_000);
 
   it('refuses a loopback tracking URI for a target not on this machine, before creating anything', async () => {
-    await callOk(engine, 'targets.add', { kind: 'docker', name: 'faraway', host: 'tcp://10.255.255.1:2376', swarm: true });
+    await callOk(engine, 'targets.add', { kind: 'docker', name: 'faraway', host: 'tcp://build-box.invalid:2376', swarm: true });
     const before = engine.tracking.searchRunRows({ experimentIds: ['0', ...engine.tracking.searchExperiments({ viewType: 'ALL', maxResults: 100 }).experiments.map((e) => e.experiment_id)], viewType: 'ALL', maxResults: 1000 }).total;
     const r = await engine.call('launcher.startOn', { command: ['node', 'train.mjs'], cwd: project, target: 'faraway' });
     expect(r.ok).toBe(false);

@@ -7,17 +7,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import * as tar from 'tar-stream';
-import * as ort from 'onnxruntime-node';
-import { build } from 'esbuild';
 import os from 'node:os';
 import Dockerode from 'dockerode';
 import { copyImage, freeTcpPort, startTestDockerd, type TestDockerd } from './dockerd';
+import { clientLoop } from './clientLoop';
+import { reporter } from './reporter';
+import { logregProbs, makeTestModels } from './testModels';
 import { Containers, type ContainersDeps } from '../electron/core/containers';
 import type { EngineContext } from '../electron/core/context';
-import type { JobReporter } from '../electron/core/jobs';
 import type { ClusterSpec } from '../electron/core/deploy/cluster';
 import { SwarmBackend } from '../electron/core/deploy/swarm';
 import { delta, verdict, windowOfText } from '../electron/core/deploy/swarm/canary';
@@ -119,12 +118,6 @@ function clusterSpec(o: Partial<ClusterSpec> & Pick<ClusterSpec, 'deployment' | 
   };
 }
 
-function reporter(): JobReporter & { phases: string[]; lines: string[] } {
-  const phases: string[] = [];
-  const lines: string[] = [];
-  return { id: 'test', phases, lines, phase: (p) => void phases.push(p), fraction: () => undefined, log: (...l) => void lines.push(...l) };
-}
-
 // ── against a swarm engine ───────────────────────────────────────────────────────────────────────────────────────
 
 suite('swarm: services on a test engine in swarm mode', () => {
@@ -148,48 +141,18 @@ suite('swarm: services on a test engine in swarm mode', () => {
     clusterSpec({ deployment: DEP, store: STORE, model: MODEL, version, image, proxyImage: runtimeRef, port, replicas: 2, ...more });
   const body = JSON.stringify({ inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: X.flat() }] });
 
-  /** One client posting through the proxy every ~20 ms until stopped; counts answers by status and socket error. */
-  function clientLoop() {
-    let stop = false;
-    const counts: Record<string, number> = {};
-    const answers: number[] = [];
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const one = () =>
-      new Promise<void>((resolve) => {
-        const req = http.request({ host: '127.0.0.1', port, path: `/v2/models/${MODEL}/infer`, method: 'POST', agent, timeout: 15_000, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-          let t = '';
-          res.on('data', (d: Buffer) => (t += d.toString()));
-          res.on('end', () => {
-            counts[res.statusCode!] = (counts[res.statusCode!] ?? 0) + 1;
-            if (res.statusCode === 200) answers.push((JSON.parse(t) as { outputs: Array<{ data: number[] }> }).outputs[0]!.data[0]!);
-            else if (!counts[`first ${res.statusCode}`]) counts[`first ${res.statusCode}: ${t.slice(0, 200)}`] = 1;
-            resolve();
-          });
-        });
-        req.on('timeout', () => req.destroy(new Error('timeout')));
-        req.on('error', (e: NodeJS.ErrnoException) => {
-          counts[e.code ?? e.message] = (counts[e.code ?? e.message] ?? 0) + 1;
-          resolve();
-        });
-        req.end(body);
-      });
-    const loop = (async () => {
-      while (!stop) {
-        await one();
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
-    return {
-      counts,
-      answers,
-      total: () => Object.entries(counts).filter(([k]) => /^\d+$/.test(k) || !k.startsWith('first')).reduce((a, [, v]) => a + v, 0),
-      failures: () => Object.entries(counts).filter(([k]) => k !== '200' && !k.startsWith('first')).reduce((a, [, v]) => a + v, 0),
-      stop: async () => {
-        stop = true;
-        await loop;
-        agent.destroy();
-      },
-    };
+  /** One client posting through the proxy every ~20 ms until stopped (a request stuck 15 s counts as a timeout). */
+  const clients = () => clientLoop({ port, path: `/v2/models/${MODEL}/infer`, body, pauseMs: 20, timeoutMs: 15_000, answers: true });
+  const CANARY = { windowSec: 5, maxErrorRateDelta: 0.05, maxLatencyRatio: 3 };
+
+  /** Applies `version` (its image), noting the outcome's message and the seconds it took as `figures[figure]`. */
+  async function timedApply(version: string, figure: string, more: Partial<ClusterSpec> = {}) {
+    const r = reporter();
+    const t = Date.now();
+    const out = await backend.apply(spec(version, images[version]!, more), r);
+    messages.push(out.message);
+    figures[figure] = (Date.now() - t) / 1000;
+    return { out, r };
   }
 
   async function infer(): Promise<{ status: number; value: number | null }> {
@@ -219,43 +182,13 @@ suite('swarm: services on a test engine in swarm mode', () => {
   beforeAll(async () => {
     // The runtime programs (server.js with slot ports, proxy.js with the pool mode) baked into the runtime image.
     const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-    await build({
-      absWorkingDir: repoRoot,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      sourcemap: true,
-      logLevel: 'warning',
-      define: { __MLDESK_VERSION__: JSON.stringify(pkg.version) },
-      entryPoints: { 'runtime/server': 'resources/runtime/server.ts', 'runtime/proxy': 'resources/runtime/proxy.ts' },
-      outdir: path.join(repoRoot, 'dist'),
-      packages: 'external',
-    });
+    execFileSync(process.execPath, [path.join(repoRoot, 'scripts/build.mjs'), 'runtime'], { cwd: repoRoot, stdio: 'inherit' });
     // Only the runtime build is used: no model registry or tracking behind it.
     const containers = new Containers({ version: pkg.version } as EngineContext, {} as ContainersDeps);
     runtimeRef = await containers.runtimeImage();
-    execFileSync('/usr/bin/python3', [path.join(repoRoot, 'tests/fixtures/make_models.py'), models]);
-    execFileSync('/usr/bin/python3', [
-      '-c',
-      `import onnx,sys
-from onnx import helper, TensorProto
-m = onnx.load(sys.argv[1])
-for t in m.graph.initializer:
-    if t.name == 'W':
-        t.CopyFrom(helper.make_tensor('W', TensorProto.FLOAT, [4, 1], [-0.5, 1.0, 0.25, -0.75]))
-onnx.save(m, sys.argv[2])`,
-      path.join(models, 'logreg.onnx'),
-      path.join(models, 'logreg_v2.onnx'),
-    ]);
-    for (const [k, f] of [
-      ['1', 'logreg.onnx'],
-      ['4', 'logreg_v2.onnx'],
-    ] as const) {
-      const sess = await ort.InferenceSession.create(path.join(models, f));
-      const out = await sess.run({ x: new ort.Tensor('float32', Float32Array.from(X.flat()), [1, 4]) });
-      expected[k] = (out.prob!.data as Float32Array)[0]!;
-    }
+    makeTestModels(models);
+    expected['1'] = (await logregProbs(path.join(models, 'logreg.onnx'), X))[0]!;
+    expected['4'] = (await logregProbs(path.join(models, 'logreg_v2.onnx'), X))[0]!;
     engine = await startTestDockerd({ swarm: true });
     sd = engine.docker;
     let t = Date.now();
@@ -286,11 +219,7 @@ onnx.save(m, sys.argv[2])`,
   }, 180_000);
 
   it('v1 with 2 replicas: both healthy, serving through the proxy service on the stable port', async () => {
-    const r = reporter();
-    const t = Date.now();
-    const out = await backend.apply(spec('1', images['1']!), r);
-    messages.push(out.message);
-    figures.createSec = (Date.now() - t) / 1000;
+    const { out, r } = await timedApply('1', 'createSec');
     expect(out.ok, out.message).toBe(true);
     expect(out.state).toMatchObject({ exists: true, version: '1', desired: 2, running: 2 });
     expect(r.lines.some((l) => /2\/2 running \(v1 ×2\)/.test(l))).toBe(true);
@@ -321,13 +250,9 @@ onnx.save(m, sys.argv[2])`,
   }, 240_000);
 
   it('an update to a version failing its health check rolls back by itself; a client loop sees no failed request', async () => {
-    const loop = clientLoop();
+    const loop = clients();
     await new Promise((r) => setTimeout(r, 500));
-    const r = reporter();
-    const t = Date.now();
-    const out = await backend.apply(spec('2', images['2']!), r);
-    messages.push(out.message);
-    figures.failedUpdateAndRollbackSec = (Date.now() - t) / 1000;
+    const { out, r } = await timedApply('2', 'failedUpdateAndRollbackSec');
     await new Promise((res) => setTimeout(res, 1000));
     await loop.stop();
     figures.loopRequestsDuringRollback = loop.total();
@@ -341,7 +266,7 @@ onnx.save(m, sys.argv[2])`,
     expect(out.state.rollout.state).toBe('rolled_back');
     // Per-task progress was reported (the slot swarm picked, starting v2).
     expect(r.lines.some((l) => /slot \d: v2 starting/.test(l))).toBe(true);
-    expect(loop.counts, JSON.stringify(loop.counts)).toEqual({ '200': expect.any(Number) });
+    expect(loop.counts, loop.report()).toEqual({ '200': expect.any(Number) });
     expect(loop.total()).toBeGreaterThan(50);
     expect(loop.answers.every((v) => Math.abs(v - expected['1']!) < 1e-6)).toBe(true);
     const after = await infer();
@@ -351,12 +276,8 @@ onnx.save(m, sys.argv[2])`,
   }, 300_000);
 
   it('canary: a version answering errors is rolled back after its window, with the numbers', async () => {
-    const loop = clientLoop();
-    const r = reporter();
-    const t = Date.now();
-    const out = await backend.apply(spec('3', images['3']!, { canary: { windowSec: 5, maxErrorRateDelta: 0.05, maxLatencyRatio: 3 } }), r);
-    messages.push(out.message);
-    figures.canaryRollbackSec = (Date.now() - t) / 1000;
+    const loop = clients();
+    const { out, r } = await timedApply('3', 'canaryRollbackSec', { canary: CANARY });
     await loop.stop();
     expect(out.rolledBack, out.message).toBe(true);
     expect(out.ok).toBe(false);
@@ -365,23 +286,19 @@ onnx.save(m, sys.argv[2])`,
     expect(out.message).toMatch(/v1 \(1 replica\): \d+ requests, error rate 0\.0%/);
     expect(r.lines.some((l) => /canary verdict: roll back/.test(l))).toBe(true);
     // Only the canary's answers failed (400 from the bad model), never the connection.
-    expect(Object.keys(loop.counts).filter((k) => !k.startsWith('first')).sort()).toEqual(['200', '400']);
+    expect(Object.keys(loop.counts).sort(), loop.report()).toEqual(['200', '400']);
     expect((await backend.observe(DEP)).version).toBe('1');
     expect((await infer()).value).toBeCloseTo(expected['1']!, 6);
   }, 300_000);
 
   it('canary: a good version passes its window and the update completes', async () => {
-    const loop = clientLoop();
-    const r = reporter();
-    const t = Date.now();
-    const out = await backend.apply(spec('4', images['4']!, { canary: { windowSec: 5, maxErrorRateDelta: 0.05, maxLatencyRatio: 3 } }), r);
-    messages.push(out.message);
-    figures.canaryCompleteSec = (Date.now() - t) / 1000;
+    const loop = clients();
+    const { out } = await timedApply('4', 'canaryCompleteSec', { canary: CANARY });
     await loop.stop();
     expect(out.ok, out.message).toBe(true);
     expect(out.message).toMatch(/v4 rolled out to 2 replicas/);
     expect(out.message).toMatch(/Canary: canary v4: \d+ requests, error rate 0\.0%.*within limits/);
-    expect(loop.failures(), JSON.stringify(loop.counts)).toBe(0);
+    expect(loop.failures(), loop.report()).toBe(0);
     expect(out.state).toMatchObject({ version: '4', running: 2, updated: 2 });
     expect((await infer()).value).toBeCloseTo(expected['4']!, 6);
   }, 300_000);

@@ -461,7 +461,7 @@ suite('targets: a Swarm manager (a second dockerd in swarm mode)', () => {
   beforeAll(async () => {
     d = await startTestDockerd({ swarm: true });
     s = await serveInProcess();
-  }, 600_000);
+  }, 900_000); // waits for other test files' swarms (one at a time per machine)
   afterAll(async () => {
     await s?.close();
     await d?.stop();

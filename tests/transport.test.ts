@@ -13,10 +13,10 @@ import type { Readable } from 'node:stream';
 import os from 'node:os';
 import Docker from 'dockerode';
 import { freeTcpPort, startTestDockerd, type TestDockerd } from './dockerd';
+import { reporter } from './reporter';
 import { chainIds, ensureImage, loadVerified, pullImage, pushImage, registryRef, streamImage } from '../electron/core/containers/transport';
 import { skippableDiffs, trimSavedImage } from '../electron/core/containers/imageTar';
 import { buildImage } from '../electron/core/containers/build';
-import type { JobReporter } from '../electron/core/jobs';
 import { MldeskError } from '../shared/contract/errors';
 
 // Not tests/helpers.ts's dockerSuite: that module loads the whole engine, and this file needs only the containers
@@ -42,27 +42,6 @@ const MB = 1024 * 1024;
 const TAG = Math.random().toString(36).slice(2, 8);
 const SMALL = `mldesk-transport-test/small:${TAG}`;
 const SMALL2 = `mldesk-transport-test/small2:${TAG}`;
-
-/** A reporter that keeps what it is told (phases, fractions, log lines). */
-function reporter(): JobReporter & { phases: string[]; fractions: number[]; lines: string[] } {
-  const phases: string[] = [];
-  const fractions: number[] = [];
-  const lines: string[] = [];
-  return {
-    id: 'test',
-    phases,
-    fractions,
-    lines,
-    phase: (p, f) => {
-      phases.push(p);
-      if (typeof f === 'number') fractions.push(f);
-    },
-    fraction: (f) => {
-      if (typeof f === 'number') fractions.push(f);
-    },
-    log: (...l) => lines.push(...l),
-  };
-}
 
 async function newestRuntime(d: Docker): Promise<string> {
   const list = await d.listImages({ filters: { reference: ['mldesk/runtime'] } } as Docker.ListImagesOptions);

@@ -14,6 +14,7 @@ import { MONITOR_SUBCOMMANDS, MONITOR_USAGE, monitorCommand } from './monitorCli
 import { TARGETS_SUBCOMMANDS, TARGETS_USAGE, targetsCommand } from './targetsCli';
 import { DRIFT_COMMAND } from './driftCli';
 import { startServer } from './serve';
+import type { Engine } from '../core/engine';
 import { MldeskError } from '../../shared/contract/errors';
 
 class UsageError extends Error {}
@@ -210,13 +211,9 @@ const run = command({
     });
     const engine = served.engine;
     try {
-      const cwd = v.project ? resolveUserPath(v.project) : process.cwd();
-      const listed = (await engine.projects.list()).find((p) => p.path === cwd);
       const launched = await engine.launcher.start({
         command,
-        cwd,
-        projectId: listed?.id,
-        experimentName: v.experiment ?? listed?.name ?? (v.project ? path.basename(cwd) : undefined),
+        ...(await runPlace(engine, v)),
         name: v.name,
         params,
         env: {},
@@ -224,15 +221,12 @@ const run = command({
         inputs: v.input,
       });
       console.error(`mldesk: run ${launched.runId} (experiment ${launched.experimentId}) started, pid ${launched.pid}`);
-      const stop = () => void engine.launcher.stop(launched.runId);
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      await engine.launcher.wait(launched.runId);
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      await untilDone(
+        () => void engine.launcher.stop(launched.runId),
+        () => engine.launcher.wait(launched.runId),
+      );
       const row = engine.tracking.runs.row(launched.runId);
-      const secs = ((row.end_time ?? Date.now()) - (row.start_time ?? Date.now())) / 1000;
-      console.error(`mldesk: run ${launched.runId} ${row.status} in ${secs.toFixed(1)} s`);
+      console.error(`mldesk: run ${launched.runId} ${row.status} in ${seconds(row)} s`);
       const exitTag = engine.tracking.runs.get(launched.runId).data.tags.find((t) => t.key === 'mldesk.exit_code');
       return row.status === 'FINISHED' ? 0 : row.status === 'KILLED' ? 130 : Number(exitTag?.value ?? 1) || 1;
     } finally {
@@ -240,6 +234,28 @@ const run = command({
     }
   },
 });
+
+/** Where `mldesk run` runs: `--project` (else the working folder), its registered project, and the experiment to log to. */
+async function runPlace(engine: Engine, v: { project?: string; experiment?: string }) {
+  const cwd = v.project ? resolveUserPath(v.project) : process.cwd();
+  const listed = (await engine.projects.list()).find((p) => p.path === cwd);
+  return { cwd, projectId: listed?.id, experimentName: v.experiment ?? listed?.name ?? (v.project ? path.basename(cwd) : undefined) };
+}
+
+/** Waits for `done` while Ctrl-C and SIGTERM call `stop` (the run stops; its end is still waited for and reported). */
+async function untilDone(stop: () => void, done: () => Promise<unknown>): Promise<void> {
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await done();
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+/** A run's duration in seconds, to one decimal (up to now while it has no end). */
+const seconds = (t: { start_time?: number | null; end_time?: number | null }) => (((t.end_time ?? Date.now()) - (t.start_time ?? Date.now())) / 1000).toFixed(1);
 
 /** `--memory 512m|2g|1024` (MiB without a unit) → MiB. */
 export function parseMemoryMb(s: string): number {
@@ -273,8 +289,6 @@ async function runOnTarget(
   const served = await startServer({ dataDir, port: 0, uiDir: null, engineHost: 'web' });
   const engine = served.engine;
   try {
-    const cwd = v.project ? resolveUserPath(v.project) : process.cwd();
-    const listed = (await engine.projects.list()).find((p) => p.path === cwd);
     const labels = new Map<string, string>();
     const sweepOf = { multi: false };
     engine.remoteRuns.setEcho((runId, line) => {
@@ -284,9 +298,7 @@ async function runOnTarget(
     });
     const r = await engine.call('launcher.startOn', {
       command,
-      cwd,
-      projectId: listed?.id,
-      experimentName: v.experiment ?? listed?.name ?? (v.project ? path.basename(cwd) : undefined),
+      ...(await runPlace(engine, v)),
       name: v.name,
       params,
       env: {},
@@ -308,22 +320,21 @@ async function runOnTarget(
       `mldesk: ${launched.sweepId ? `sweep ${launched.sweepId} of ${launched.runs.length} runs` : `run ${launched.runs[0]!.runId}`} on target ${v.target} (tracking URI ${served.url})`,
     );
     const ids = launched.runs.map((x) => x.runId);
-    const stop = () => void engine.launcher.stop(launched.sweepId ?? ids[0]!);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
     let jobError: string | null = null;
-    await engine.jobs.wait(launched.jobId).catch((e: unknown) => (jobError = e instanceof Error ? e.message : String(e)));
-    await engine.remoteRuns.wait(ids);
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    await untilDone(
+      () => void engine.launcher.stop(launched.sweepId ?? ids[0]!),
+      async () => {
+        await engine.jobs.wait(launched.jobId).catch((e: unknown) => (jobError = e instanceof Error ? e.message : String(e)));
+        await engine.remoteRuns.wait(ids);
+      },
+    );
     off();
     let firstFailure: string | null = jobError;
     let killed = false;
     for (const id of ids) {
       const run = engine.tracking.runs.get(id);
       const tag = (k: string) => run.data.tags.find((t) => t.key === k)?.value;
-      const secs = ((run.info.end_time ?? Date.now()) - (run.info.start_time ?? Date.now())) / 1000;
-      console.error(`mldesk: ${sweepOf.multi ? `[${labels.get(id)}] ` : ''}run ${id} ${run.info.status} in ${secs.toFixed(1)} s`);
+      console.error(`mldesk: ${sweepOf.multi ? `[${labels.get(id)}] ` : ''}run ${id} ${run.info.status} in ${seconds(run.info)} s`);
       if (run.info.status === 'KILLED') killed = true;
       else if (run.info.status !== 'FINISHED') {
         const [exit, error] = [tag('mldesk.exit'), tag('mldesk.error')];

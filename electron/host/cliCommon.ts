@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkPathSyntax } from '../core/confine';
 import { defaultDataDir, expandHome, resolveUserPath } from '../core/paths';
+import { MldeskError } from '../../shared/contract/errors';
 
 /** A usage error on the command line: the CLI prints it with the command's usage and exits 2. */
 export class DataUsageError extends Error {}
@@ -44,4 +45,22 @@ export function parseCli<const O extends NonNullable<ParseArgsConfig['options']>
 export function cliPath(arg: string, project?: string): string {
   if (!project) return resolveUserPath(arg);
   return path.resolve(resolveUserPath(project), expandHome(checkPathSyntax(arg.trim())));
+}
+
+/** Rows as aligned columns (two spaces apart, the last column unpadded), the first row being the header. */
+export function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  for (const r of rows) console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+/**
+ * The exit code of a command that failed with `e`: an engine refusal (an MldeskError other than INVALID_INPUT) is
+ * printed as `mldesk: <message>` and exits 1; anything else is rethrown (bad input exits 2 with the usage).
+ */
+export function failedWith(e: unknown): number {
+  if (e instanceof MldeskError && e.code !== 'INVALID_INPUT') {
+    console.error(`mldesk: ${e.message}`);
+    return 1;
+  }
+  throw e;
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../core/engine';
-import { DataUsageError, dataDirOf, parseCli, type CliCommand } from './cliCommon';
+import { DataUsageError, dataDirOf, failedWith, parseCli, printTable, type CliCommand } from './cliCommon';
 import { call, dockerReady, startJob } from './engineCall';
 import { MldeskError, type Deployment, type RolloutReport } from '../../shared/contract';
 
@@ -143,11 +143,7 @@ const deploy: CliCommand = {
       console.log(`  MLflow    POST ${d.url}/invocations`);
       return 0;
     } catch (e) {
-      if (e instanceof MldeskError && e.code !== 'INVALID_INPUT') {
-        console.error(`mldesk: ${e.message}`);
-        return 1;
-      }
-      throw e;
+      return failedWith(e);
     } finally {
       await engine.close();
     }
@@ -188,12 +184,10 @@ const deployments: CliCommand = {
       if (v.json) console.log(JSON.stringify(list, null, 2));
       else if (list.length === 0) console.log('No deployments yet: mldesk deploy <model> --version N');
       else {
-        const rows = [
+        printTable([
           ['NAME', 'TARGET', 'STATUS', 'MODEL', 'VERSION', 'REPLICAS', 'ENDPOINT', 'UPTIME', 'REASON'],
           ...list.map((d) => [d.name, d.target, d.status, d.model, `v${d.version}`, `${d.replicas.running}/${d.replicas.desired}`, d.url, uptime(d), d.reason ?? '']),
-        ];
-        const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-        for (const r of rows) console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+        ]);
       }
       if (list.length === 0 || unknown) {
         if (!(await dockerReady(engine))) return 1;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { Engine } from '../core/engine';
 import { resolveUserPath } from '../core/paths';
-import { DataUsageError, dataDirOf, parseCli, subcommandUsage, type Subcommand } from './cliCommon';
+import { DataUsageError, dataDirOf, parseCli, printTable, subcommandUsage, type Subcommand } from './cliCommon';
 import { call } from './engineCall';
 import type { MonitorWindow } from '../../shared/contract';
 
@@ -84,9 +84,7 @@ export async function monitorCommand(args: string[]): Promise<number> {
     console.log(`features  ${ov.features.join(', ') || '—'}`);
     if (ov.windows.length === 0) console.log('No windows yet: send the deployment some requests.');
     else {
-      const rows = [['WINDOW', 'ROWS', 'DRIFT', 'PRED', 'P99MS', 'ERRORS', 'REQ/S', 'ACC/AUC (LABELS)', 'DRIFTED'], ...ov.windows.map(windowLine)];
-      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-      for (const r of rows) console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+      printTable([['WINDOW', 'ROWS', 'DRIFT', 'PRED', 'P99MS', 'ERRORS', 'REQ/S', 'ACC/AUC (LABELS)', 'DRIFTED'], ...ov.windows.map(windowLine)]);
     }
     console.log(`rules     ${rules.map((r) => `${r.enabled ? '' : '(off) '}${r.metric} ${r.op} ${r.threshold} ×${r.windows}`).join('; ') || '—'}`);
     if (ov.alerts.length === 0) console.log('alerts    none open');

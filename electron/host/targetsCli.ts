@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { Engine } from '../core/engine';
 import { resolveUserPath } from '../core/paths';
-import { DataUsageError, dataDirOf, parseCli, subcommandUsage, type Subcommand } from './cliCommon';
+import { DataUsageError, dataDirOf, failedWith, parseCli, printTable, subcommandUsage, type Subcommand } from './cliCommon';
 import { call } from './engineCall';
-import { MldeskError, type Target, type TargetTest } from '../../shared/contract';
+import type { Target, TargetTest } from '../../shared/contract';
 
 /** `mldesk targets …`: deployment targets from a terminal (the same contract methods as Settings → Targets). */
 export const TARGETS_SUBCOMMANDS: readonly Subcommand[] = [
@@ -23,11 +23,6 @@ export const TARGETS_USAGE = subcommandUsage('targets', TARGETS_SUBCOMMANDS);
 const gib = (b: number | null) => (b === null ? '—' : `${(b / 2 ** 30).toFixed(1)} GiB`);
 const cpus = (c: number | null) => (c === null ? '—' : Number.isInteger(c) ? String(c) : c.toFixed(2));
 
-function table(rows: string[][]): void {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  for (const r of rows) console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
-}
-
 function lastTest(t: TargetTest | null): string {
   if (!t) return 'never tested';
   const when = new Date(t.at).toISOString().replace('T', ' ').slice(0, 16);
@@ -42,7 +37,7 @@ export function printTest(name: string, t: TargetTest): void {
   }
   if (t.nodes.length) {
     console.log(`Nodes (${t.nodes.length}):`);
-    table([['  NAME', 'ROLE', 'STATE', 'AVAILABILITY', 'CPUS', 'MEMORY'], ...t.nodes.map((n) => [`  ${n.name}`, n.role ?? '—', n.state ?? '—', n.availability ?? '—', cpus(n.cpus), gib(n.memoryBytes)])]);
+    printTable([['  NAME', 'ROLE', 'STATE', 'AVAILABILITY', 'CPUS', 'MEMORY'], ...t.nodes.map((n) => [`  ${n.name}`, n.role ?? '—', n.state ?? '—', n.availability ?? '—', cpus(n.cpus), gib(n.memoryBytes)])]);
   }
   if (t.missing.length) {
     console.log('Missing:');
@@ -150,7 +145,7 @@ export async function targetsCommand(args: string[]): Promise<number> {
     if (sub === 'list') {
       const list = await call(engine, 'targets.list', {});
       if (v.json) console.log(JSON.stringify(list, null, 2));
-      else table([['NAME', 'KIND', 'ENDPOINT', 'LAST TEST'], ...list.map((t: Target) => [t.name, t.builtin ? `${t.kind} (built in)` : t.kind, t.endpoint + (t.namespace ? ` ns=${t.namespace}` : ''), lastTest(t.lastTest)])]);
+      else printTable([['NAME', 'KIND', 'ENDPOINT', 'LAST TEST'], ...list.map((t: Target) => [t.name, t.builtin ? `${t.kind} (built in)` : t.kind, t.endpoint + (t.namespace ? ` ns=${t.namespace}` : ''), lastTest(t.lastTest)])]);
       return 0;
     }
     if (sub === 'test') {
@@ -164,11 +159,7 @@ export async function targetsCommand(args: string[]): Promise<number> {
     console.log(`Removed target '${pos[0]}' and its stored keys.`);
     return 0;
   } catch (e) {
-    if (e instanceof MldeskError && e.code !== 'INVALID_INPUT') {
-      console.error(`mldesk: ${e.message}`);
-      return 1;
-    }
-    throw e;
+    return failedWith(e);
   } finally {
     await engine.close();
   }

@@ -40,17 +40,12 @@ export type LaunchedRun = z.infer<typeof launchedRun>;
  * tracking URI — which the target must be able to reach.
  * Params reach the command two ways: `{name}` in an argument is replaced by the value, and MLDESK_PARAM_<NAME>
  * (upper-cased, other characters `_`) is set; they are logged as the run's params.
+ * The fields of a local launch but `validate` and `inputs`; `cwd` is the project folder (default: the project's), the
+ * image is built from it.
  */
-export const remoteLaunchInput = z
-  .object({
-    command: z.array(z.string().max(10_000)).min(1, 'command: give the program to run').max(1000),
-    experimentName: z.string().trim().min(1).max(500).optional(),
-    projectId: z.string().regex(/^[a-z0-9-]{8,64}$/).optional(),
-    /** The project folder (default: the project's); the image is built from it. */
-    cwd: z.string().max(4096).optional(),
-    name: z.string().trim().max(250).optional(),
-    params: z.record(paramKey, z.string().max(6000)).default({}),
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(32_768)).default({}),
+export const remoteLaunchInput = launchInput
+  .omit({ validate: true, inputs: true })
+  .extend({
     target: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a target name'),
     /** CPU limit in cores (e.g. 0.5, 2). */
     cpus: z.number().positive().max(1024).optional(),

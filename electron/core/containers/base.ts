@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type Docker from 'dockerode';
 import { MldeskError } from '../../../shared/contract/errors';
+import type { JobReporter } from '../jobs';
+import { buildUnlessPresent, imageId, withDockerfile, type Span } from './build';
 import { APP_UID, LABEL, labelInstruction, tagSafe } from './dockerfile';
 import { elfArch, sharedLibraries } from './libs';
 import { contextDigest, type ContextEntry } from './tarContext';
@@ -129,6 +132,14 @@ const GROUP = `root:x:0:\nmldesk:x:${APP_UID}:\n`;
 const CA_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'];
 /** Bumped when the recipe below changes in a way the hash of its inputs does not show. */
 const RECIPE = 'mldesk-offline-base/1';
+
+/** The offline base image of `plan` on `docker` (the engine `lockKey` names): its id, built when the engine has none. */
+export async function ensureOfflineBase(docker: Docker, lockKey: string, plan: Pick<OfflineBasePlan, 'ref' | 'entries' | 'dockerfile'>, span: Span, r: JobReporter | undefined): Promise<string> {
+  return (
+    (await imageId(docker, plan.ref)) ??
+    buildUnlessPresent(docker, lockKey, { entries: withDockerfile(plan.entries, plan.dockerfile), tag: plan.ref, label: `offline base image ${plan.ref}`, span, r })
+  );
+}
 
 /**
  * The offline base for `node` targeting `arch` (Node's arch names): its entries, Dockerfile and tag. Cheap after the

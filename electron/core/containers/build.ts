@@ -185,12 +185,7 @@ export async function pullImage(docker: Docker, ref: string, span: Span, r?: Job
     const now = Date.now();
     if (now - lastTick > 200 && layers.size) {
       lastTick = now;
-      let c = 0;
-      let t = 0;
-      for (const l of layers.values()) {
-        c += l.current;
-        t += l.total;
-      }
+      const { current: c, total: t } = layerTotals(layers);
       r?.fraction(at(t ? c / t : 0));
     }
   });
@@ -215,6 +210,40 @@ const alive = (pid: number) => {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 };
+
+/** The bytes done and the bytes in all of an image's layers, from a pull's or a push's per-layer progress. */
+export function layerTotals(layers: ReadonlyMap<string, { current: number; total: number }>): { current: number; total: number } {
+  let current = 0;
+  let total = 0;
+  for (const l of layers.values()) {
+    current += l.current;
+    total += l.total;
+  }
+  return { current, total };
+}
+
+/** The id of image `ref` on `docker`, or null when the engine has no such image. */
+export async function imageId(docker: Docker, ref: string): Promise<string | null> {
+  try {
+    return (await docker.getImage(ref).inspect()).Id;
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return null;
+    throw engineError(e, `Inspecting ${ref} failed`);
+  }
+}
+
+/** A build context's entries with `dockerfile` as its `Dockerfile`. */
+export function withDockerfile(entries: ContextEntry[], dockerfile: string): ContextEntry[] {
+  return [...entries, { kind: 'data', name: 'Dockerfile', data: dockerfile }];
+}
+
+/**
+ * Builds `o.tag` under the build lock of `lockKey` (the engine) and the tag, unless the image is there once the lock is
+ * held (another build made it meanwhile): the image id.
+ */
+export function buildUnlessPresent(docker: Docker, lockKey: string, o: BuildOptions): Promise<string> {
+  return withBuildLock(`${lockKey}\0${o.tag}`, async () => (await imageId(docker, o.tag)) ?? buildImage(docker, o), o.r);
+}
 
 /**
  * Runs `fn` while holding the lock of `key` (e.g. an image tag on one engine): two builds of the same base in this

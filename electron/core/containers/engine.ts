@@ -194,22 +194,29 @@ export function diagnose(e: unknown, ep: Endpoint, timeoutMs: number): Problem {
 
 /** What the engine says about itself, within `timeoutMs`. */
 export async function probe(docker: Docker, ep: Endpoint, timeoutMs: number): Promise<EngineStatus> {
-  const ac = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      ac.abort();
-      reject(Object.assign(new Error('timeout'), { code: 'TIMEOUT' }));
-    }, timeoutMs);
-  });
   try {
-    const v = (await Promise.race([docker.version({ abortSignal: ac.signal } as never) as unknown, timeout])) as { Version?: string; ApiVersion?: string; Os?: string; Arch?: string };
+    const v = await bounded(timeoutMs, (signal) => docker.version({ abortSignal: signal } as never) as unknown as Promise<{ Version?: string; ApiVersion?: string; Os?: string; Arch?: string } | null>);
     if (!v || typeof v !== 'object' || typeof v.ApiVersion !== 'string') {
       return { available: false, host: ep.host, version: null, apiVersion: null, platform: null, problem: diagnose(Object.assign(new Error('bad answer'), { statusCode: 200 }), ep, timeoutMs) };
     }
     return { available: true, host: ep.host, version: v.Version ?? null, apiVersion: v.ApiVersion, platform: v.Os && v.Arch ? `${v.Os}/${v.Arch}` : null, problem: null };
   } catch (e) {
     return { available: false, host: ep.host, version: null, apiVersion: null, platform: null, problem: diagnose(e, ep, timeoutMs) };
+  }
+}
+
+/** A promise bounded by `ms`: the signal aborts the request, the rejection carries code TIMEOUT. */
+export async function bounded<T>(ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      ac.abort();
+      reject(Object.assign(new Error('timeout'), { code: 'TIMEOUT' }));
+    }, ms);
+  });
+  try {
+    return await Promise.race([fn(ac.signal), timeout]);
   } finally {
     clearTimeout(timer);
   }

@@ -4,14 +4,13 @@ import type { EngineContext } from '../context';
 import type { JobReporter, Jobs } from '../jobs';
 import type { RegistryService } from '../registry';
 import type { Tracking } from '../tracking';
-import { baseMode, localNode, offlineBasePlan, slimRef, type BaseInfo } from './base';
-import { buildImage, engineError, pullImage, withBuildLock, type Span } from './build';
+import { baseMode, ensureOfflineBase, localNode, offlineBasePlan, slimRef, type BaseInfo } from './base';
+import { buildImage, buildUnlessPresent, engineError, imageId, pullImage, withBuildLock, withDockerfile, type Span } from './build';
 import { LABEL } from './dockerfile';
 import { createClient, EndpointError, endpointFromEnv, endpointKey, probe, type Endpoint } from './engine';
 import { nodeArchOf } from './libs';
 import { customBuildPaths, customModelPlan, onnxModelPlan, resolveModel, type ModelRef, type ResolvedModel } from './model';
 import { runtimePlan } from './runtime';
-import type { ContextEntry } from './tarContext';
 import { ensureImage, type EnsureImageResult, type RegistryAuth, type Transport } from './transport';
 
 export type { ResolvedModel, ModelRef } from './model';
@@ -130,28 +129,19 @@ export class Containers {
 
   // ── base and runtime ───────────────────────────────────────────────────────
 
-  private async imageId(docker: Docker, ref: string): Promise<string | null> {
-    try {
-      return (await docker.getImage(ref).inspect()).Id;
-    } catch (e) {
-      if ((e as { statusCode?: number }).statusCode === 404) return null;
-      throw engineError(e, `Inspecting ${ref} failed`);
-    }
-  }
-
   /** The base the runtime is built on (see base.ts for the rule); builds or pulls it when needed and `build`. */
   private async chooseBase(docker: Docker | null, arch: string, build: { r?: JobReporter | undefined; span: Span } | null): Promise<BaseInfo> {
     const mode = baseMode();
     if (mode !== 'offline') {
       const slim = await slimRef();
-      const present = docker ? await this.imageId(docker, slim) : null;
+      const present = docker ? await imageId(docker, slim) : null;
       const info = (id: string | null): BaseInfo => ({ ref: slim, id, kind: 'node-slim', nodeVersion: slim.slice(5, -5), libs: new Set(), libDirs: [] });
       if (present) return info(present);
       if (mode === 'node-slim') {
         if (!build || !docker) return info(null);
         try {
           await withBuildLock(`${this.connection().ep.host}\0${slim}`, () => pullImage(docker, slim, build.span, build.r), build.r);
-          const id = await this.imageId(docker, slim);
+          const id = await imageId(docker, slim);
           if (id) return info(id);
         } catch (e) {
           build.r?.log(`Could not pull ${slim} (${e instanceof Error ? e.message : String(e)}); using the offline base instead.`);
@@ -160,16 +150,7 @@ export class Containers {
     }
     const plan = await offlineBasePlan(await localNode(), arch, this.ctx.version);
     if (!docker) return plan;
-    let id = await this.imageId(docker, plan.ref);
-    if (!id && build) {
-      id = await withBuildLock(
-        `${this.connection().ep.host}\0${plan.ref}`,
-        async () =>
-          (await this.imageId(docker, plan.ref)) ??
-          buildImage(docker, { entries: withDockerfile(plan.entries, plan.dockerfile), tag: plan.ref, label: `offline base image ${plan.ref}`, span: build.span, r: build.r }),
-        build.r,
-      );
-    }
+    const id = build ? await ensureOfflineBase(docker, this.connection().ep.host, plan, build.span, build.r) : await imageId(docker, plan.ref);
     return { ...plan, id };
   }
 
@@ -180,17 +161,11 @@ export class Containers {
     r?.phase('Checking the base image', span.from);
     const base = await this.chooseBase(docker, arch, { r, span: { from: span.from, to: mid } });
     const plan = await runtimePlan(base, arch, this.ctx.version);
-    let id = await this.imageId(docker, plan.ref);
+    let id = await imageId(docker, plan.ref);
     if (id) {
       r?.log(`Runtime image ${plan.ref} is up to date (base ${base.ref})`);
     } else {
-      id = await withBuildLock(
-        `${this.connection().ep.host}\0${plan.ref}`,
-        async () =>
-          (await this.imageId(docker, plan.ref)) ??
-          buildImage(docker, { entries: withDockerfile(plan.entries, plan.dockerfile), tag: plan.ref, label: `runtime image ${plan.ref}`, span: { from: mid, to: span.to }, r }),
-        r,
-      );
+      id = await buildUnlessPresent(docker, this.connection().ep.host, { entries: withDockerfile(plan.entries, plan.dockerfile), tag: plan.ref, label: `runtime image ${plan.ref}`, span: { from: mid, to: span.to }, r });
     }
     return { ref: plan.ref, id, base };
   }
@@ -312,7 +287,7 @@ export class Containers {
     const arch = s.available ? await this.targetArch() : process.arch;
     const base = await this.chooseBase(docker, arch, null);
     const runtime = await runtimePlan(base, arch, this.ctx.version);
-    const id = docker ? await this.imageId(docker, runtime.ref) : null;
+    const id = docker ? await imageId(docker, runtime.ref) : null;
     const plan = await onnxModelPlan(m, { ref: runtime.ref, id: id ?? '(built with the image)' }, this.ctx.version);
     return { dockerfile: plan.dockerfile, base: runtime.ref };
   }
@@ -344,10 +319,6 @@ export class Containers {
     }
     return out.sort((a, b) => b.createdAt - a.createdAt || (a.ref < b.ref ? -1 : 1));
   }
-}
-
-function withDockerfile(entries: ContextEntry[], dockerfile: string): ContextEntry[] {
-  return [...entries, { kind: 'data', name: 'Dockerfile', data: dockerfile }];
 }
 
 /** A listed or inspected image as a ModelImage (null when its labels are not an mldesk model image's). */

@@ -6,8 +6,8 @@ import { MldeskError } from '../../../shared/contract/errors';
 import { safeFsError } from '../confine';
 import type { JobReporter } from '../jobs';
 import { listPointers } from '../data/versions';
-import { localNode, offlineBasePlan } from './base';
-import { buildImage, engineError, withBuildLock } from './build';
+import { ensureOfflineBase, localNode, offlineBasePlan } from './base';
+import { buildUnlessPresent, imageId, withDockerfile } from './build';
 import { APP_UID, escapeOf, labelInstruction, LABEL, repoSlug } from './dockerfile';
 import { isIgnored, parseDockerignore } from './dockerignore';
 import { contextDigest, walkDir, withParents, type ContextEntry } from './tarContext';
@@ -109,7 +109,7 @@ async function plan(input: ProjectImageInput): Promise<Plan> {
     }).filter((e) => e.name !== 'Dockerfile');
     const digest = await contextDigest(user, [RECIPE, text]);
     const dockerfile = `${text.replace(/\s+$/, '')}\n\n# Added by mldesk: which project this image is.\n${labelInstruction({ ...labels, [LABEL.contextDigest]: `sha256:${digest}` }, escapeOf(text))}\n`;
-    return { kind: 'dockerfile', entries: [...user, { kind: 'data', name: 'Dockerfile', data: dockerfile }], dockerfileName: 'Dockerfile', ref: `${repo}:${digest.slice(0, 16)}`, base: null };
+    return { kind: 'dockerfile', entries: withDockerfile(user, dockerfile), dockerfileName: 'Dockerfile', ref: `${repo}:${digest.slice(0, 16)}`, base: null };
   }
   const base = await offlineBasePlan(await localNode(), input.arch, input.appVersion);
   const entries = projectEntries(dir, await gitFiles(dir));
@@ -118,20 +118,11 @@ async function plan(input: ProjectImageInput): Promise<Plan> {
   const dockerfile = `${body}\n${labelInstruction({ ...labels, [LABEL.base]: base.ref, [LABEL.contextDigest]: `sha256:${digest}` })}\n`;
   return {
     kind: 'base',
-    entries: [...entries, { kind: 'data', name: 'Dockerfile', data: dockerfile }],
+    entries: withDockerfile(entries, dockerfile),
     dockerfileName: 'Dockerfile',
     ref: `${repo}:${digest.slice(0, 16)}`,
     base: { ref: base.ref, entries: base.entries, dockerfile: base.dockerfile },
   };
-}
-
-async function imageId(docker: Docker, ref: string): Promise<string | null> {
-  try {
-    return (await docker.getImage(ref).inspect()).Id;
-  } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 404) return null;
-    throw engineError(e, `Inspecting ${ref} failed`);
-  }
 }
 
 async function hasBridge(docker: Docker): Promise<boolean> {
@@ -163,25 +154,8 @@ export async function buildProjectImage(docker: Docker, lockKey: string, input: 
     r?.log(`Image ${p.ref} is up to date`);
     return { ref: p.ref, id: have, kind: p.kind, reused: true, ms: Date.now() - t0 };
   }
-  if (p.base) {
-    const base = p.base;
-    if (!(await imageId(docker, base.ref))) {
-      await withBuildLock(
-        `${lockKey}\0${base.ref}`,
-        async () =>
-          (await imageId(docker, base.ref)) ??
-          buildImage(docker, { entries: [...base.entries, { kind: 'data', name: 'Dockerfile', data: base.dockerfile }], tag: base.ref, label: `offline base image ${base.ref}`, span: { from: 0, to: 0.6 }, r }),
-        r,
-      );
-    }
-  }
+  if (p.base) await ensureOfflineBase(docker, lockKey, p.base, { from: 0, to: 0.6 }, r);
   const networkmode = p.kind === 'dockerfile' && !(await hasBridge(docker)) ? 'host' : undefined;
-  const id = await withBuildLock(
-    `${lockKey}\0${p.ref}`,
-    async () =>
-      (await imageId(docker, p.ref)) ??
-      buildImage(docker, { entries: p.entries, dockerfile: p.dockerfileName, tag: p.ref, label: `project image ${p.ref}`, span: { from: p.base ? 0.6 : 0, to: 1 }, r, networkmode }),
-    r,
-  );
+  const id = await buildUnlessPresent(docker, lockKey, { entries: p.entries, dockerfile: p.dockerfileName, tag: p.ref, label: `project image ${p.ref}`, span: { from: p.base ? 0.6 : 0, to: 1 }, r, networkmode });
   return { ref: p.ref, id, kind: p.kind, reused: false, ms: Date.now() - t0 };
 }

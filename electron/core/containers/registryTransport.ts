@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { MldeskError } from '../../../shared/contract/errors';
 import type { JobReporter } from '../jobs';
 import { redact, registerSecret } from '../secrets';
-import { engineError, readMessages } from './build';
+import { engineError, layerTotals, readMessages } from './build';
 
 /**
  * Image transport through a registry the user names: tag `<registry>/<repo>:<tag>`, push with the user's
@@ -112,17 +112,10 @@ async function follow(stream: NodeJS.ReadableStream, label: string, r: JobReport
     const now = Date.now();
     if (now - last < 200) return;
     last = now;
-    let cur = 0;
-    let tot = 0;
-    for (const v of layers.values()) {
-      cur += v.current;
-      tot += v.total;
-    }
+    const { current: cur, total: tot } = layerTotals(layers);
     r?.phase(`${label}: ${mb(cur)} of ${mb(tot)}${existing ? `, ${existing} layers already there` : ''}`, tot ? Math.min(0.99, cur / tot) : null);
   });
-  let sent = 0;
-  for (const v of layers.values()) sent += v.current;
-  return { error, digest, sent, existing };
+  return { error, digest, sent: layerTotals(layers).current, existing };
 }
 
 /**

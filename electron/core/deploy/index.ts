@@ -751,13 +751,7 @@ export class DeployService {
    */
   private async rollout(name: string, m: ResolvedModel, cfg: RolloutConfig, build: { context: string; dockerfile: string } | null, t: On, r: JobReporter): Promise<Deployment> {
     const target = t.docker!;
-    const t0 = Date.now();
-    r.phase(`Image of ${m.name} v${m.version}`, 0.05);
-    const [built, runtime] = await Promise.all([
-      build ? this.containers.buildCustomImage({ model: m.name, version: m.version, context: build.context, dockerfile: build.dockerfile }, r) : this.containers.buildModelImage({ model: m.name, version: m.version }, r),
-      this.containers.runtimeImage(),
-    ]);
-    r.log(`image ${built.ref} (${built.digest.slice(0, 19)}) ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const { built, runtime } = await this.images(m, build, r);
     const { image: imageRef, proxyImage } = await this.imagesOn(t, built, runtime, cfg.transport, r);
     const row = this.requireRow(name);
     const seen = (await target.observe(name)).get(name) ?? [];
@@ -837,22 +831,7 @@ export class DeployService {
       throw this.failRollout(name, m.version, `the proxy on port ${row.port} did not come up: ${proxyReady.reason}`, proxyReady.probe, logTail);
     }
     const report: RolloutReport = { ok: true, version: m.version, at: Date.now(), message: `v${m.version} serving on port ${row.port} (ready ${((Date.now() - t1) / 1000).toFixed(2)} s after its container started)`, probe: ready.probe, logTail: [] };
-    this.table.update(name, {
-      version: m.version,
-      runId: m.runId,
-      runtime: cfg.runtime,
-      cpus: cfg.cpus,
-      memoryMb: cfg.memoryMb,
-      env: cfg.env,
-      readyTimeoutSec: cfg.readyTimeoutSec,
-      imageRef: built.ref,
-      imageDigest: built.digest,
-      serverContainer: id,
-      serverPort,
-      proxyContainer: proxyId,
-      desired: 'running',
-      lastRollout: report,
-    });
+    this.table.update(name, { ...servedPatch(m, cfg, built, report), serverContainer: id, serverPort, proxyContainer: proxyId });
     r.log(report.message);
 
     // The old version: its last records, then it drains (the runtime finishes in-flight requests on SIGTERM) and goes.
@@ -870,6 +849,18 @@ export class DeployService {
     return this.get(name);
   }
 
+  /** The version's image (built or reused) and the runtime image (the proxy's), built on this machine's engine. */
+  private async images(m: ResolvedModel, build: { context: string; dockerfile: string } | null, r: JobReporter): Promise<{ built: ModelImage; runtime: string }> {
+    const t0 = Date.now();
+    r.phase(`Image of ${m.name} v${m.version}`, 0.05);
+    const [built, runtime] = await Promise.all([
+      build ? this.containers.buildCustomImage({ model: m.name, version: m.version, context: build.context, dockerfile: build.dockerfile }, r) : this.containers.buildModelImage({ model: m.name, version: m.version }, r),
+      this.containers.runtimeImage(),
+    ]);
+    r.log(`image ${built.ref} (${built.digest.slice(0, 19)}) ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return { built, runtime };
+  }
+
   /** A serving port on a remote engine (not probeable from here): one the deployment's proxy and old server don't use. */
   private async remoteServerPort(t: On, row: DeploymentRow): Promise<number> {
     const taken = new Set(this.table.all().filter((x) => x.target === t.name).flatMap((x) => [x.port, x.serverPort ?? 0]));
@@ -881,13 +872,7 @@ export class DeployService {
   /** One rollout on a cluster: the orchestrator rolls out (and back); mldesk builds, ships the image and watches. */
   private async rolloutCluster(name: string, m: ResolvedModel, cfg: RolloutConfig, build: { context: string; dockerfile: string } | null, t: On, r: JobReporter): Promise<Deployment> {
     const cluster = t.cluster!;
-    const t0 = Date.now();
-    r.phase(`Image of ${m.name} v${m.version}`, 0.05);
-    const [built, runtime] = await Promise.all([
-      build ? this.containers.buildCustomImage({ model: m.name, version: m.version, context: build.context, dockerfile: build.dockerfile }, r) : this.containers.buildModelImage({ model: m.name, version: m.version }, r),
-      this.containers.runtimeImage(),
-    ]);
-    r.log(`image ${built.ref} (${built.digest.slice(0, 19)}) ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const { built, runtime } = await this.images(m, build, r);
     const images = t.kind === 'kubernetes' ? { image: await this.imageForKube(t, built, r), proxyImage: '' } : await this.imagesOn(t, built, runtime, cfg.transport, r);
     const row = this.requireRow(name);
     const spec = clusterSpecOf({
@@ -918,21 +903,7 @@ export class DeployService {
     }
     const report: RolloutReport = { ok: true, version: m.version, at: Date.now(), message: `v${m.version} serving on ${t.name}: ${outcome.message}`, probe: null, logTail: [] };
     // The records of replicas that are gone were pulled by the loop; what is left of them is lost with the task.
-    this.table.update(name, {
-      version: m.version,
-      runId: m.runId,
-      runtime: cfg.runtime,
-      cpus: cfg.cpus,
-      memoryMb: cfg.memoryMb,
-      env: cfg.env,
-      readyTimeoutSec: cfg.readyTimeoutSec,
-      imageRef: built.ref,
-      imageDigest: built.digest,
-      replicas: cfg.replicas,
-      cluster: cfg.cluster,
-      desired: 'running',
-      lastRollout: report,
-    });
+    this.table.update(name, { ...servedPatch(m, cfg, built, report), replicas: cfg.replicas, cluster: cfg.cluster });
     r.log(report.message);
     return this.get(name);
   }
@@ -1135,6 +1106,23 @@ export class DeployService {
     }
     return out;
   }
+}
+
+/** What a successful rollout writes: the version now serving and the settings it runs with. */
+function servedPatch(m: ResolvedModel, cfg: RolloutConfig, built: ModelImage, report: RolloutReport): Partial<DeploymentRow> {
+  return {
+    version: m.version,
+    runId: m.runId,
+    runtime: cfg.runtime,
+    cpus: cfg.cpus,
+    memoryMb: cfg.memoryMb,
+    env: cfg.env,
+    readyTimeoutSec: cfg.readyTimeoutSec,
+    imageRef: built.ref,
+    imageDigest: built.digest,
+    desired: 'running',
+    lastRollout: report,
+  };
 }
 
 /** The mldesk.store label of a data dir: deployments of other data dirs on the same engine are not ours. */

@@ -3,9 +3,8 @@ import { MldeskError } from '../../../shared/contract';
 import type { JobReporter } from '../jobs';
 import type { ClusterBackend, ClusterOutcome, ClusterRolloutState, ClusterSpec, ClusterState, ClusterTask, Replica } from './cluster';
 import { demuxLogs } from './local';
-import { freePort, portFree, sleep } from './loopback';
+import { freePort, loopback, portFree, sleep } from './loopback';
 import { delta, sum, verdict, windowOfText, type Verdict, type Window } from './swarm/canary';
-import { hostCall } from './swarm/http';
 import { canaryDelaySec, monitorSec, proxyFingerprint, proxyName, proxySpec, serviceName, servingSpec, slotsFor, SWARM_LABEL } from './swarm/spec';
 
 /**
@@ -158,7 +157,7 @@ export class SwarmBackend implements ClusterBackend {
     return {
       id: t.ID,
       version: versionOf(t),
-      get: (p, timeoutMs) => hostCall(this.opts.endpointHost, port, p, { timeoutMs }),
+      get: (p, timeoutMs) => loopback(port, p, { host: this.opts.endpointHost, timeoutMs }),
     };
   }
 
@@ -196,7 +195,7 @@ export class SwarmBackend implements ClusterBackend {
   }
 
   invoke(_deployment: string, port: number, path: string, body: string): Promise<{ status: number; body: Buffer; ms: number }> {
-    return hostCall(this.opts.endpointHost, port, path, { method: 'POST', body, timeoutMs: 30_000 });
+    return loopback(port, path, { host: this.opts.endpointHost, method: 'POST', body, headers: { 'content-type': 'application/json' }, timeoutMs: 30_000 });
   }
 
   // ── specs ──────────────────────────────────────────────────────────────────

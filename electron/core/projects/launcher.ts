@@ -45,6 +45,39 @@ function shellQuote(argv: string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
+/**
+ * The folder a run starts in (`what`: "working folder", "project folder"): `cwd` relative to the project's folder when
+ * a project is given (else the project's folder), else `cwd` (default `~`) — always inside the registered project
+ * roots for callers below admin; NOT_FOUND when it is not a folder. With the project's name for the default experiment.
+ */
+export async function runFolder(
+  projects: ProjectsService,
+  input: { projectId?: string | undefined; cwd?: string | undefined },
+  what: 'working folder' | 'project folder',
+): Promise<{ dir: string; projectName?: string | undefined }> {
+  const roots = projects.roots;
+  let dir: string;
+  let shown: string;
+  let projectName: string | undefined;
+  if (input.projectId) {
+    const p = await projects.get(input.projectId);
+    dir = input.cwd ? resolveRequestPath(input.cwd, what, { base: p.path, roots }) : resolveRequestPath(p.path, what, { roots });
+    shown = input.cwd ?? p.path;
+    projectName = p.name;
+  } else {
+    dir = resolveRequestPath(input.cwd ?? '~', what, { roots });
+    shown = input.cwd ?? '~';
+  }
+  let isDir = false;
+  try {
+    isDir = fs.statSync(dir).isDirectory();
+  } catch (e) {
+    if (!isFsError(e) || e.code !== 'ENOENT') throw safeFsError(e, shown);
+  }
+  if (!isDir) throw new MldeskError('NOT_FOUND', `${what[0]!.toUpperCase()}${what.slice(1)} ${showPath(shown)} does not exist`);
+  return { dir, projectName };
+}
+
 /** Starts processes as tracked runs: env for MLflow clients, lineage tags, captured logs, system metrics, kill-tree stop. */
 export class Launcher {
   private readonly live = new Map<string, Live>();
@@ -69,26 +102,7 @@ export class Launcher {
     if (!trackingUri) throw new MldeskError('FAILED_PRECONDITION', 'The tracking server is not listening yet, so the process would have nowhere to log.');
     // The working folder: relative to the project (never to the server's own working folder), and for callers
     // below admin inside the registered projects.
-    let cwd: string;
-    let shownCwd: string;
-    let projectName: string | undefined;
-    const roots = this.projects.roots;
-    if (input.projectId) {
-      const p = await this.projects.get(input.projectId);
-      cwd = input.cwd ? resolveRequestPath(input.cwd, 'working folder', { base: p.path, roots }) : resolveRequestPath(p.path, 'working folder', { roots });
-      shownCwd = input.cwd ?? p.path;
-      projectName = p.name;
-    } else {
-      cwd = resolveRequestPath(input.cwd ?? '~', 'working folder', { roots });
-      shownCwd = input.cwd ?? '~';
-    }
-    let isDir = false;
-    try {
-      isDir = fs.statSync(cwd).isDirectory();
-    } catch (e) {
-      if (!isFsError(e) || e.code !== 'ENOENT') throw safeFsError(e, shownCwd);
-    }
-    if (!isDir) throw new MldeskError('NOT_FOUND', `Working folder ${showPath(shownCwd)} does not exist`);
+    const { dir: cwd, projectName } = await runFolder(this.projects, input, 'working folder');
 
     const experimentId = this.tracking.experiments.ensure(input.experimentName ?? projectName ?? 'Default');
     const tags: Array<{ key: string; value: string }> = [

@@ -9,12 +9,11 @@ import type { Jobs, JobReporter } from '../jobs';
 import type { Containers } from '../containers';
 import type { TargetConnection, TargetsApi } from '../targets';
 import type { Users } from '../users';
-import { isFsError, resolveRequestPath, safeFsError, showPath } from '../confine';
 import { registerSecret, redact } from '../secrets';
 import { buildProjectImage } from '../containers/projectImage';
 import { ensureImage, pushImage } from '../containers/transport';
 import { nodeArchOf } from '../containers/libs';
-import type { Launcher } from './launcher';
+import { runFolder, type Launcher } from './launcher';
 import type { ProjectsService } from './service';
 import { notSwarm, swarmNodeId, SwarmJobs, type JobLogLine, type RunJobBackend, type RunJobSpec } from './remoteJobs';
 import { kubeBackend } from './kubeJobs';
@@ -170,7 +169,7 @@ export class RemoteRuns {
     const input = { ...raw, params: raw.params ?? {}, env: raw.env ?? {} };
     const trackingUri = this.ctx.trackingUri;
     if (!trackingUri) throw new MldeskError('FAILED_PRECONDITION', 'The tracking server is not listening yet, so the run would have nowhere to log.');
-    const { dir, projectName } = await this.projectDir(input);
+    const { dir, projectName } = await runFolder(this.deps.projects, input, 'project folder');
     const target = await this.deps.targets.connect(input.target);
     // The job logs to this mldesk: a loopback URI only reaches it from a target on this machine (host networking).
     if (isLoopbackUrl(trackingUri) && !target.onThisMachine) {
@@ -304,30 +303,6 @@ export class RemoteRuns {
       jobId,
       image: input.image ?? (image || `mldesk/project-${project}`),
     };
-  }
-
-  private async projectDir(input: { projectId?: string | undefined; cwd?: string | undefined }): Promise<{ dir: string; projectName?: string | undefined }> {
-    const roots = this.deps.projects.roots;
-    let dir: string;
-    let shown: string;
-    let projectName: string | undefined;
-    if (input.projectId) {
-      const p = await this.deps.projects.get(input.projectId);
-      dir = input.cwd ? resolveRequestPath(input.cwd, 'project folder', { base: p.path, roots }) : resolveRequestPath(p.path, 'project folder', { roots });
-      shown = input.cwd ?? p.path;
-      projectName = p.name;
-    } else {
-      dir = resolveRequestPath(input.cwd ?? '~', 'project folder', { roots });
-      shown = input.cwd ?? '~';
-    }
-    let isDir = false;
-    try {
-      isDir = fs.statSync(dir).isDirectory();
-    } catch (e) {
-      if (!isFsError(e) || e.code !== 'ENOENT') throw safeFsError(e, shown);
-    }
-    if (!isDir) throw new MldeskError('NOT_FOUND', `Project folder ${showPath(shown)} does not exist`);
-    return { dir, projectName };
   }
 
   private backendFor(target: TargetConnection): RunJobBackend {

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import type { TargetTest } from '../../../shared/contract/targets';
-import type { Endpoint } from '../containers/engine';
-import { bounded, dockerProblem } from './errors';
+import { bounded, type Endpoint } from '../containers/engine';
+import { dockerProblem } from './errors';
 
 /** What a connection test finds, before timing; `blocking` missing items make the test not ok. */
 export interface Findings {

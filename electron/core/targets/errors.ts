@@ -8,23 +8,6 @@ export interface TargetProblem {
   hint: string;
 }
 
-/** A promise bounded by `ms`: the signal aborts the request, the rejection carries code TIMEOUT. */
-export async function bounded<T>(ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ac = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      ac.abort();
-      reject(Object.assign(new Error('timeout'), { code: 'TIMEOUT' }));
-    }, ms);
-  });
-  try {
-    return await Promise.race([fn(ac.signal), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 const codeOf = (e: unknown): string => {
   const x = e as { code?: unknown; name?: unknown } | null;
   if (x && typeof x.code === 'string') return x.code;

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { bounded, kubeProblem } from './errors';
+import { bounded } from '../containers/engine';
+import { kubeProblem } from './errors';
 import type { Findings } from './dockerTest';
 
 /**

@@ -1,5 +1,5 @@
 /** The wizard's resources step for remote targets: replicas, health check, canary (swarm), Ingress + HPA (Kubernetes), transport. */
-import { useId } from 'react';
+import { useId, type ReactNode } from 'react';
 import type { DeployInput, TargetKind } from '../../../../shared/contract';
 
 export type Transport = 'auto' | 'registry' | 'stream';
@@ -122,6 +122,25 @@ function TextField({ label, value, onChange, placeholder, testId }: { label: str
   );
 }
 
+/** A fieldset whose legend is an on/off checkbox: its hint always, its fields only while it is on. */
+function ToggleGroup({ label, on, onToggle, testId, hint, fieldsTestId, children }: { label: string; on: boolean; onToggle: (on: boolean) => void; testId: string; hint: string; fieldsTestId: string; children: ReactNode }) {
+  return (
+    <fieldset className="field wizard-subgroup">
+      <legend>
+        <label className="wizard-toggle">
+          <input type="checkbox" checked={on} onChange={(e) => onToggle(e.target.checked)} data-testid={testId} /> {label}
+        </label>
+      </legend>
+      <p className="field-hint">{hint}</p>
+      {on ? (
+        <div className="form-grid wizard-grid-3" data-testid={fieldsTestId}>
+          {children}
+        </div>
+      ) : null}
+    </fieldset>
+  );
+}
+
 const TRANSPORTS: readonly { id: Transport; label: string; text: string }[] = [
   { id: 'auto', label: 'Automatic', text: 'The target’s registry when it has one, else streamed to its engine.' },
   { id: 'registry', label: 'Registry', text: 'Pushed to the registry configured on the target; the cluster pulls it.' },
@@ -176,76 +195,65 @@ export function ClusterSettings({ form, onChange, target }: { form: ClusterForm;
         </>
       ) : null}
       {target.kind === 'swarm' ? (
-        <fieldset className="field wizard-subgroup">
-          <legend>
-            <label className="wizard-toggle">
-              <input type="checkbox" checked={form.canary.on} onChange={(e) => set('canary', { ...form.canary, on: e.target.checked })} data-testid="wizard-canary" /> Canary
-            </label>
-          </legend>
-          <p className="field-hint">
-            Update one replica first and hold it for a window, comparing its error rate and latency (the runtime’s /metrics) with the others; then continue, or roll back.
-          </p>
-          {form.canary.on ? (
-            <div className="form-grid wizard-grid-3" data-testid="canary-fields">
-              <NumField label="Window" suffix="s" value={form.canary.windowSec} onChange={(v) => set('canary', { ...form.canary, windowSec: v })} min={5} max={3600} testId="wizard-canary-window" />
-              <NumField
-                label="Max error-rate delta"
-                suffix="points"
-                value={form.canary.maxErrorRatePct}
-                onChange={(v) => set('canary', { ...form.canary, maxErrorRatePct: v })}
-                min={0}
-                max={100}
-                step={0.5}
-                hint="Roll back when the canary’s error rate exceeds the others’ by more (5 = 5 %)."
-                testId="wizard-canary-errors"
-              />
-              <NumField
-                label="Max latency ratio"
-                suffix="× p50"
-                value={form.canary.maxLatencyRatio}
-                onChange={(v) => set('canary', { ...form.canary, maxLatencyRatio: v })}
-                min={1}
-                max={100}
-                step={0.1}
-                hint="Roll back when its p50 latency is more than this multiple of the others’."
-                testId="wizard-canary-latency"
-              />
-            </div>
-          ) : null}
-        </fieldset>
+        <ToggleGroup
+          label="Canary"
+          on={form.canary.on}
+          onToggle={(on) => set('canary', { ...form.canary, on })}
+          testId="wizard-canary"
+          hint="Update one replica first and hold it for a window, comparing its error rate and latency (the runtime’s /metrics) with the others; then continue, or roll back."
+          fieldsTestId="canary-fields"
+        >
+          <NumField label="Window" suffix="s" value={form.canary.windowSec} onChange={(v) => set('canary', { ...form.canary, windowSec: v })} min={5} max={3600} testId="wizard-canary-window" />
+          <NumField
+            label="Max error-rate delta"
+            suffix="points"
+            value={form.canary.maxErrorRatePct}
+            onChange={(v) => set('canary', { ...form.canary, maxErrorRatePct: v })}
+            min={0}
+            max={100}
+            step={0.5}
+            hint="Roll back when the canary’s error rate exceeds the others’ by more (5 = 5 %)."
+            testId="wizard-canary-errors"
+          />
+          <NumField
+            label="Max latency ratio"
+            suffix="× p50"
+            value={form.canary.maxLatencyRatio}
+            onChange={(v) => set('canary', { ...form.canary, maxLatencyRatio: v })}
+            min={1}
+            max={100}
+            step={0.1}
+            hint="Roll back when its p50 latency is more than this multiple of the others’."
+            testId="wizard-canary-latency"
+          />
+        </ToggleGroup>
       ) : null}
       {kube ? (
         <>
-          <fieldset className="field wizard-subgroup">
-            <legend>
-              <label className="wizard-toggle">
-                <input type="checkbox" checked={form.ingress.on} onChange={(e) => set('ingress', { ...form.ingress, on: e.target.checked })} data-testid="wizard-ingress" /> Ingress
-              </label>
-            </legend>
-            <p className="field-hint">Expose the Service through the cluster’s ingress controller under a host name.</p>
-            {form.ingress.on ? (
-              <div className="form-grid wizard-grid-3" data-testid="ingress-fields">
-                <TextField label="Host" value={form.ingress.host} onChange={(v) => set('ingress', { ...form.ingress, host: v })} placeholder="model.example.com" testId="wizard-ingress-host" />
-                <TextField label="Path" value={form.ingress.path} onChange={(v) => set('ingress', { ...form.ingress, path: v })} placeholder="/" testId="wizard-ingress-path" />
-                <TextField label="Ingress class" value={form.ingress.className} onChange={(v) => set('ingress', { ...form.ingress, className: v })} placeholder="the cluster default" testId="wizard-ingress-class" />
-              </div>
-            ) : null}
-          </fieldset>
-          <fieldset className="field wizard-subgroup">
-            <legend>
-              <label className="wizard-toggle">
-                <input type="checkbox" checked={form.hpa.on} onChange={(e) => set('hpa', { ...form.hpa, on: e.target.checked })} data-testid="wizard-hpa" /> Autoscaling (HorizontalPodAutoscaler)
-              </label>
-            </legend>
-            <p className="field-hint">Scale the replicas on CPU use. Needs the cluster’s metrics server; set a CPU limit above so the percentage has a base.</p>
-            {form.hpa.on ? (
-              <div className="form-grid wizard-grid-3" data-testid="hpa-fields">
-                <NumField label="Minimum" value={form.hpa.min} onChange={(v) => set('hpa', { ...form.hpa, min: v })} min={1} max={1000} testId="wizard-hpa-min" />
-                <NumField label="Maximum" value={form.hpa.max} onChange={(v) => set('hpa', { ...form.hpa, max: v })} min={1} max={1000} testId="wizard-hpa-max" />
-                <NumField label="CPU target" suffix="%" value={form.hpa.cpuPercent} onChange={(v) => set('hpa', { ...form.hpa, cpuPercent: v })} min={1} max={1000} testId="wizard-hpa-cpu" />
-              </div>
-            ) : null}
-          </fieldset>
+          <ToggleGroup
+            label="Ingress"
+            on={form.ingress.on}
+            onToggle={(on) => set('ingress', { ...form.ingress, on })}
+            testId="wizard-ingress"
+            hint="Expose the Service through the cluster’s ingress controller under a host name."
+            fieldsTestId="ingress-fields"
+          >
+            <TextField label="Host" value={form.ingress.host} onChange={(v) => set('ingress', { ...form.ingress, host: v })} placeholder="model.example.com" testId="wizard-ingress-host" />
+            <TextField label="Path" value={form.ingress.path} onChange={(v) => set('ingress', { ...form.ingress, path: v })} placeholder="/" testId="wizard-ingress-path" />
+            <TextField label="Ingress class" value={form.ingress.className} onChange={(v) => set('ingress', { ...form.ingress, className: v })} placeholder="the cluster default" testId="wizard-ingress-class" />
+          </ToggleGroup>
+          <ToggleGroup
+            label="Autoscaling (HorizontalPodAutoscaler)"
+            on={form.hpa.on}
+            onToggle={(on) => set('hpa', { ...form.hpa, on })}
+            testId="wizard-hpa"
+            hint="Scale the replicas on CPU use. Needs the cluster’s metrics server; set a CPU limit above so the percentage has a base."
+            fieldsTestId="hpa-fields"
+          >
+            <NumField label="Minimum" value={form.hpa.min} onChange={(v) => set('hpa', { ...form.hpa, min: v })} min={1} max={1000} testId="wizard-hpa-min" />
+            <NumField label="Maximum" value={form.hpa.max} onChange={(v) => set('hpa', { ...form.hpa, max: v })} min={1} max={1000} testId="wizard-hpa-max" />
+            <NumField label="CPU target" suffix="%" value={form.hpa.cpuPercent} onChange={(v) => set('hpa', { ...form.hpa, cpuPercent: v })} min={1} max={1000} testId="wizard-hpa-cpu" />
+          </ToggleGroup>
         </>
       ) : null}
       <fieldset className="field wizard-subgroup">
