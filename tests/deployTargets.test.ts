@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
+import Docker from 'dockerode';
 import { callOk, dockerSuite, runCli, tmpDir } from './helpers';
 import { clientLoop } from './clientLoop';
 import { ensureNodeBuild, startDeployServer, type DeployServer } from './deployFixture';
@@ -61,6 +62,10 @@ suite('deploy to targets: a remote engine over TLS, a swarm', () => {
     for (const d of (await s?.engine.deploy.list().catch(() => [] as Deployment[])) ?? []) await s.engine.deploy.remove(d.name).catch(() => undefined);
     await s?.close();
     await Promise.all([tls?.stop(), swarm?.stop(), kube?.close()]);
+    // The model images built on this machine's engine for MODEL (the base and runtime images stay cached).
+    const local = new Docker();
+    const imgs = await local.listImages({ filters: { label: [`mldesk.model=${MODEL}`] } } as Docker.ListImagesOptions);
+    for (const img of imgs) await local.getImage(img.Id).remove({ force: true }).catch(() => undefined);
     expect(fs.existsSync(tls!.dir)).toBe(false);
     expect(fs.existsSync(swarm!.dir)).toBe(false);
   }, 120_000);
