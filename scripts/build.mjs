@@ -34,6 +34,8 @@ if (only === 'runtime') {
       main: 'electron/main/main.ts',
       // Worker threads load a file: the data diff's per-file scan.
       scanWorker: 'electron/core/data/scanWorker.ts',
+      // Model insight's ONNX session (explanations run thousands of batches off the engine's event loop).
+      insightWorker: 'electron/core/insight/worker.ts',
       ...runtimeEntries,
     },
     outdir: 'dist',

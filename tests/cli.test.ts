@@ -145,7 +145,7 @@ describe('mldesk help', () => {
       runCli(['data']),
     ]);
     expect(cmd.code).toBe(2);
-    expect(cmd.out).toMatch(/^mldesk help: unknown command "bogus" \(commands: serve, demo, run, data, drift, users, models, build, deploy, deployments, undeploy, monitor, targets, version, help\)/);
+    expect(cmd.out).toMatch(/^mldesk help: unknown command "bogus" \(commands: serve, demo, run, data, drift, fairness, users, models, build, deploy, deployments, undeploy, monitor, targets, version, help\)/);
     expect(sub.code).toBe(2);
     expect(sub.out).toMatch(/unknown subcommand "data bogus" \(data subcommands: add, versions, checkout, status, profile, diff, expect, validate[,)]/);
     expect(none.code).toBe(2);

@@ -24,6 +24,7 @@ import { createContainers, type Containers } from './containers';
 import { createDeploy, type DeployService } from './deploy';
 import { createMonitor, type MonitorService } from './monitor';
 import { createTargets, type TargetsService } from './targets';
+import { createInsight, type InsightService } from './insight';
 
 export type { Handlers } from '../../shared/contract';
 
@@ -51,6 +52,7 @@ export class Engine {
   readonly deploy: DeployService;
   readonly monitor: MonitorService;
   readonly targets: TargetsService;
+  readonly insight: InsightService;
   readonly handlers: Handlers;
   private readonly disposers: Array<() => Promise<void> | void> = [];
 
@@ -95,6 +97,10 @@ export class Engine {
     const monitor = createMonitor(this.ctx, { registry: this.registry, tracking: this.tracking, data: this.data, jobs: this.jobs, deploy: this.deploy, containers: this.containers });
     this.monitor = monitor.service;
     if (monitor.dispose) this.disposers.unshift(monitor.dispose);
+    // The card shows the lineage as the Models page does (with the images and deployments deploy adds): models.lineage.
+    const insight = createInsight(this.ctx, { registry: this.registry, tracking: this.tracking, data: this.data, jobs: this.jobs, containers: this.containers, lineage: async (name, version) => this.handlers['models.lineage']({ name, version }) });
+    this.insight = insight.service;
+    this.disposers.push(insight.dispose);
     const ctx = this.ctx;
     this.handlers = {
       'app.info': () => ({
@@ -134,6 +140,7 @@ export class Engine {
       ...deploy.handlers,
       ...monitor.handlers,
       ...targets.handlers,
+      ...insight.handlers,
     };
   }
 

@@ -13,6 +13,7 @@ import { DEPLOY_COMMANDS } from './deployCli';
 import { MONITOR_SUBCOMMANDS, MONITOR_USAGE, monitorCommand } from './monitorCli';
 import { TARGETS_SUBCOMMANDS, TARGETS_USAGE, targetsCommand } from './targetsCli';
 import { DRIFT_COMMAND } from './driftCli';
+import { FAIRNESS_COMMAND } from './fairnessCli';
 import { startServer } from './serve';
 import type { Engine } from '../core/engine';
 import { MldeskError } from '../../shared/contract/errors';
@@ -418,7 +419,7 @@ const help: CliCommand = {
   },
 };
 
-const COMMANDS: readonly CliCommand[] = [serve, demo, run, data, DRIFT_COMMAND, users, models, BUILD_COMMAND, ...DEPLOY_COMMANDS, monitor, targets, version, help];
+const COMMANDS: readonly CliCommand[] = [serve, demo, run, data, DRIFT_COMMAND, FAIRNESS_COMMAND, users, models, BUILD_COMMAND, ...DEPLOY_COMMANDS, monitor, targets, version, help];
 
 function generalUsage(): string {
   const lines = COMMANDS.map((c) =>

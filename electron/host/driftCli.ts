@@ -38,8 +38,8 @@ export const DRIFT_DETAILS = `Options:
 const VERSIONED = /^(.*)@([0-9a-f]{4,40})$/;
 
 /** A file named on the command line: relative to `--project DIR` when given, else to the shell's current folder. */
-/** `file` or `file@commit` (a dataset version inside a git project, as `mldesk data` resolves it). */
-async function resolveArg(arg: string, project?: string): Promise<ColumnSource> {
+/** `file` or `file@commit` (a dataset version inside a git project, as `mldesk data` resolves it); `mldesk fairness` too. */
+export async function resolveArg(arg: string, project?: string): Promise<ColumnSource> {
   const abs = cliPath(arg, project);
   const m = VERSIONED.exec(arg);
   if (fs.existsSync(abs) || !m) return { file: abs, label: arg };

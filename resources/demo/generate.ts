@@ -91,6 +91,7 @@ export const DEMO_COLUMNS = [
   'home_ownership',
   'purpose',
   'region',
+  'sex',
   'default',
 ] as const;
 
@@ -185,6 +186,37 @@ export const PRODUCTION_SPEC: BatchSpec = {
 const clamp = (x: number, lo: number, hi: number) => (x < lo ? lo : x > hi ? hi : x);
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
+/**
+ * The sensitive attribute, `sex` (F / M), with a synthetic, documented disparity for the fairness tab.
+ *
+ * It is drawn after the applicant's finances, from its own seeded stream: women are more likely among applicants
+ * with lower (pre-drift) incomes and credit scores — a synthetic pay and credit-history gap. By Bayes' rule that is
+ * the same joint distribution as finances that depend on sex; drawing it this way keeps every other column's values
+ * (and so their drift properties) unchanged. Default does NOT depend on sex given the features, and train.mjs
+ * leaves `sex` out of the features — yet the model flags women more often, through income, credit score and what
+ * follows from them (interest rate, debt-to-income, delinquencies): fairness through unawareness is not enough.
+ * The latents are taken before the production drift, so the share of women is the same in both batches (`sex` is
+ * a stable column).
+ */
+export const SEX = {
+  /** XORed into the batch seed: the attribute's own PRNG stream. */
+  stream: 0x5e7a11,
+  /** Log-odds of F at the median income and a 690 credit score (≈ 50 % women). */
+  base: 0.4,
+  /** Log-odds of F per standard deviation of lower log income (0.45) and of lower credit score (62 points). */
+  perLowerIncomeSd: 1,
+  perLowerCreditSd: 1,
+} as const;
+export type Sex = 'F' | 'M';
+
+/** The demo's sensitive attributes: kept out of the model's features (train.mjs), named in mldesk.json for fairness reports. */
+export const DEMO_SENSITIVE = ['sex'] as const;
+
+/** P(sex = F | pre-drift log income, pre-shift credit score). */
+function probFemale(logIncome: number, creditLatent: number): number {
+  return sigmoid(SEX.base - SEX.perLowerIncomeSd * ((logIncome - Math.log(52_000)) / 0.45) - SEX.perLowerCreditSd * ((creditLatent - 690) / 62));
+}
+
 /** One generated application, with the unrounded values a recomputation needs. */
 export interface DemoRecord {
   id: string;
@@ -205,6 +237,8 @@ export interface DemoRecord {
   home: string;
   purpose: Purpose;
   region: string;
+  /** The sensitive attribute (F / M): see SEX below. */
+  sex: Sex;
   label: number;
 }
 
@@ -217,6 +251,8 @@ function monthlyPayment(amount: number, ratePercent: number, months: number): nu
 /** Generates one batch, record by record. */
 export function* demoRecords(spec: BatchSpec): Generator<DemoRecord> {
   const rnd = new Random(mulberry32(spec.seed));
+  // The sensitive attribute has its own stream (one draw per record), so every other column keeps its values.
+  const sexRoll = mulberry32(spec.seed ^ SEX.stream);
   const purposes = PURPOSES.map((p) => [p, spec.purposeWeights[p]] as const);
   const prefix = spec.idPrefix ?? 'C';
 
@@ -234,9 +270,8 @@ export function* demoRecords(spec: BatchSpec): Generator<DemoRecord> {
     // Finances: income and credit score carry the drift.
     const logIncome = rnd.normal(Math.log(52_000) + 0.006 * (age - 40) + 0.018 * employment, 0.45);
     const income = Math.exp(logIncome) * spec.incomeFactor;
-    const creditScore = Math.round(
-      clamp(rnd.normal(675 + 2.2 * Math.min(employment, 20) + (home === 'OWN' ? 12 : 0), 62) + spec.creditScoreShift, 300, 850),
-    );
+    const creditLatent = rnd.normal(675 + 2.2 * Math.min(employment, 20) + (home === 'OWN' ? 12 : 0), 62);
+    const creditScore = Math.round(clamp(creditLatent + spec.creditScoreShift, 300, 850));
     const purpose = rnd.pick(purposes);
 
     const loanBase = Math.exp(rnd.normal(Math.log(11_000) + 0.45 * Math.log(income / 52_000), 0.55));
@@ -262,6 +297,7 @@ export function* demoRecords(spec: BatchSpec): Generator<DemoRecord> {
       0.18 * ((age - 44) / 14) ** 2 +
       rnd.normal(0, 0.55);
     const label = rnd.uniform() < sigmoid(z) ? 1 : 0;
+    const sex = sexRoll() < probFemale(logIncome, creditLatent) ? 'F' : 'M';
 
     // Realistic gaps: ~1.5% empty cells in employment_years and income (production: more missing incomes).
     const employmentCell = rnd.uniform() < MISSING_RATE ? '' : String(employment);
@@ -284,6 +320,7 @@ export function* demoRecords(spec: BatchSpec): Generator<DemoRecord> {
       home,
       purpose,
       region,
+      sex,
       label,
     };
   }
@@ -306,6 +343,7 @@ function recordCells(r: DemoRecord): string[] {
     r.home,
     r.purpose,
     r.region,
+    r.sex,
     String(r.label),
   ];
 }
@@ -401,7 +439,7 @@ export const DEFAULT_TRAIN_PARAMS = {
 } as const;
 
 const DRIFTED = ['income', 'credit_score', 'purpose'] as const;
-const STABLE = ['age', 'region', 'loan_term_months', 'employment_years', 'home_ownership', 'num_open_accounts'] as const;
+const STABLE = ['age', 'region', 'loan_term_months', 'employment_years', 'home_ownership', 'num_open_accounts', 'sex'] as const;
 /** Not drifted directly, but computed from a drifted feature, so their distribution moves too. */
 const DOWNSTREAM = ['loan_amount', 'interest_rate', 'debt_to_income', 'num_delinquencies', 'default'] as const;
 
@@ -427,6 +465,14 @@ function driftJson(): string {
     },
     rows: { train: TRAIN_SPEC.rows, production: PRODUCTION_SPEC.rows },
     label: 'default',
+    sensitive: {
+      column: 'sex',
+      description:
+        'sex (F/M) is drawn after the finances: women are more likely among lower pre-drift incomes and credit scores ' +
+        '(a synthetic pay and credit-history gap). Default does not depend on sex given the features and the model does not ' +
+        'use sex, yet it flags women about 10 points more often at a 0.5 threshold, through the correlated features.',
+      logOdds: { base: SEX.base, perLowerIncomeSd: SEX.perLowerIncomeSd, perLowerCreditSd: SEX.perLowerCreditSd },
+    },
   };
   return JSON.stringify(doc, null, 2) + '\n';
 }
@@ -439,6 +485,7 @@ function manifestJson(): string {
     datasets: ['data/train.csv', 'data/production.csv'],
     label: 'default',
     id: 'customer_id',
+    sensitive: [...DEMO_SENSITIVE],
     drift: 'data/drift.json',
   };
   return JSON.stringify(doc, null, 2) + '\n';
@@ -469,6 +516,7 @@ deterministic: regenerating the demo yields byte-identical data.
 | \`home_ownership\` | RENT / OWN / MORTGAGE |
 | \`purpose\` | debt_consolidation, credit_card, home_improvement, car, medical, small_business, other |
 | \`region\` | north / south / east / west |
+| \`sex\` | F / M — a **sensitive attribute**, not a feature (see Fairness) |
 | \`default\` | **label**: 1 if the loan defaulted (~17% of rows) |
 
 The label comes from a logistic function of credit score, debt-to-income, delinquencies,
@@ -488,6 +536,23 @@ unobserved noise — a logistic regression reaches a validation ROC AUC of about
 \`num_open_accounts\` are not drifted. \`loan_amount\`, \`interest_rate\`, \`debt_to_income\`,
 \`num_delinquencies\` and the default rate move as a consequence. The ground truth is in
 \`data/drift.json\` — use it to check what mldesk's drift monitor reports.
+
+## Fairness
+
+\`sex\` is a sensitive attribute with a synthetic, documented disparity. It is drawn after
+an applicant's finances: women are more likely among lower incomes and credit scores (a
+synthetic pay and credit-history gap; about 47% of the rows are women). Given the features,
+default does not depend on sex, and \`train.mjs\` leaves \`sex\` out of the features — yet the
+model flags women as likely defaulters about 10 points more often than men at a 0.5 threshold
+(about 11.5% against 1.5% of the validation rows), through income, credit score and what
+follows from them. Fairness through unawareness is not enough; the groups' base rates differ
+too (about 25% against 9% defaults), so equal selection rates and equal error rates cannot
+both hold.
+
+\`\`\`sh
+mldesk fairness credit-risk@1 --data data/train.csv --sensitive sex
+mldesk fairness credit-risk@1 --data data/production.csv --sensitive sex --sensitive home_ownership --json
+\`\`\`
 
 ## Versions and validation
 

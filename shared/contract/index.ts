@@ -13,6 +13,7 @@ import { containersMethods } from './containers';
 import { deployMethods, deployTopics } from './deploy';
 import { monitorMethods, monitorTopics } from './monitor';
 import { targetsMethods } from './targets';
+import { insightMethods } from './insight';
 import type { MethodDef, TopicDef } from './define';
 
 /** The single source of truth: every method both hosts expose, grouped by feature. */
@@ -31,6 +32,7 @@ export const contract = {
   deploy: deployMethods,
   monitor: monitorMethods,
   targets: targetsMethods,
+  insight: insightMethods,
 } as const;
 
 export const topics = {
@@ -109,6 +111,7 @@ export * from './containers';
 export * from './deploy';
 export * from './monitor';
 export * from './targets';
+export * from './insight';
 export * from './roles';
 export { HTTP_RPC_PREFIX, HTTP_EVENTS_PATH } from './bridge';
 

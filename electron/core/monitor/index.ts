@@ -16,6 +16,8 @@ import { MonitorService, type MonitorDeps } from './service';
 export { MonitorService, type MonitorDeps } from './service';
 export { METRIC_NAMES } from './prometheus';
 export { DEFAULT_RULES, metricValue } from './alerts';
+/** Records → feature rows and predictions (insight explains a recorded inference with them). */
+export { featureRows, predictions } from './flatten';
 
 export function createMonitor(ctx: EngineContext, deps: MonitorDeps): { service: MonitorService; handlers: FeatureHandlers<'monitor'>; dispose: () => Promise<void> } {
   const service = new MonitorService(ctx, deps);

@@ -428,4 +428,21 @@ export const migrations: Migration[] = [
       CREATE INDEX remote_runs_by_sweep ON remote_runs (sweep_id);
     `,
   },
+  {
+    version: 9,
+    name: 'model insight: cached explanations and fairness reports',
+    sql: `
+      -- Global explanations and fairness reports of a model version, keyed by what they depend on (model digest,
+      -- dataset digest, settings): the same inputs never compute twice. value is the result JSON.
+      CREATE TABLE insight_cache (
+        key        TEXT PRIMARY KEY,
+        kind       TEXT NOT NULL CHECK (kind IN ('global', 'fairness')),
+        model      TEXT NOT NULL,
+        version    TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        value      TEXT NOT NULL               -- JSON
+      );
+      CREATE INDEX insight_cache_by_version ON insight_cache (model, version, kind, created_at);
+    `,
+  },
 ];

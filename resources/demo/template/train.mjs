@@ -175,6 +175,9 @@ function parseCsv(text) {
 // a missing indicator, and standardised; categoricals are one-hot encoded over the training vocabulary.
 
 const LOG_COLUMNS = new Set(['income', 'loan_amount']);
+// Sensitive attributes (as mldesk.json's "sensitive" lists them) are kept for fairness reports, never used as features. Leaving them
+// out is not enough for a fair model: correlated features carry them (see the demo's README, "Fairness").
+const SENSITIVE = new Set(['sex']);
 const isMissing = (v) => v === '' || v === 'NA' || v === 'NaN' || v === 'null';
 
 function loadTable(file, labelName) {
@@ -195,11 +198,11 @@ function loadTable(file, labelName) {
     if (v !== '0' && v !== '1') throw new Error(`${file}: row ${r + 2}: label must be 0 or 1, got "${v}"`);
     y[r] = v === '1' ? 1 : 0;
   }
-  // Feature columns: everything but the label and identifiers.
+  // Feature columns: everything but the label, identifiers and sensitive attributes.
   const columns = [];
   for (let c = 0; c < header.length; c++) {
     const name = header[c];
-    if (c === labelIdx || name === 'id' || name.endsWith('_id')) continue;
+    if (c === labelIdx || name === 'id' || name.endsWith('_id') || SENSITIVE.has(name)) continue;
     let numeric = true;
     for (let r = 0; r < data.length && numeric; r++) {
       const v = data[r][c].trim();

@@ -2,6 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { api } from '../../api/client';
 import { asMldeskError } from '../../lib/errors';
 import { Spinner } from '../../ui/Spinner';
+import { WhyDialog } from '../insight';
 import { errorText, formatMs, prettyJson, summarizePrediction } from './format';
 
 type Protocol = 'oip' | 'invocations';
@@ -26,6 +27,9 @@ export function TryItPanel({ name, model, version, disabled }: { name: string; m
   const [answer, setAnswer] = useState<Answer | null>(null);
   const [error, setError] = useState<Err | null>(null);
   const bodyId = useId();
+  /** The request body last answered, for "Why this prediction?" (its first row is explained). */
+  const [sent, setSent] = useState<{ protocol: Protocol; body: Record<string, unknown> } | null>(null);
+  const [why, setWhy] = useState(false);
 
   useEffect(() => {
     let alive = true;
@@ -65,6 +69,7 @@ export function TryItPanel({ name, model, version, disabled }: { name: string; m
     setError(null);
     try {
       setAnswer(await api.deploy.invoke({ name, protocol, body: body as Record<string, unknown> }));
+      setSent({ protocol, body: body as Record<string, unknown> });
     } catch (e) {
       const err = asMldeskError(e);
       setError({ code: err.code, message: err.message });
@@ -158,6 +163,11 @@ export function TryItPanel({ name, model, version, disabled }: { name: string; m
               {formatMs(answer.latencyMs)}
             </span>
           </div>
+          {prediction && sent ? (
+            <button type="button" className="button button-xs" onClick={() => setWhy(true)} data-testid="tryit-why" title="Explain the first row of this request: SHAP and LIME waterfalls">
+              Why this prediction?
+            </button>
+          ) : null}
           {prediction ? (
             <dl className="tryit-prediction" data-testid="tryit-prediction" aria-label="Prediction">
               {prediction.map((p, i) => (
@@ -178,6 +188,7 @@ export function TryItPanel({ name, model, version, disabled }: { name: string; m
           </details>
         </div>
       ) : null}
+      {why && sent ? <WhyDialog model={model} version={version} source={{ request: sent }} onClose={() => setWhy(false)} /> : null}
     </section>
   );
 }

@@ -8,6 +8,7 @@ import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { EmptyState } from '../../ui/EmptyState';
 import { Spinner } from '../../ui/Spinner';
 import { DeployWizard, QuickDeploy } from '../deploy';
+import { InsightTab } from '../insight';
 import { ModelIcon } from './icon';
 import { LineageView } from './LineageView';
 
@@ -127,6 +128,8 @@ function VersionPanel({ model, v, onChanged, tick }: { model: RegisteredModel; v
     return ok;
   };
   const addAlias = (a: string) => void run(() => api.models.setAlias({ name, version, alias: a }), `@${a} → version ${version}`).then((ok) => ok && setAlias(''));
+  // The version's tabs: its details and lineage, or model insight (explanations, fairness, model card); in the URL.
+  const insight = useQueryParam('vtab') === 'insight';
   return (
     <section className="model-version-panel" data-testid="model-version-panel" data-version={version} aria-label={`Version ${version}`}>
       <header className="model-version-head">
@@ -143,6 +146,14 @@ function VersionPanel({ model, v, onChanged, tick }: { model: RegisteredModel; v
           </button>
         </div>
       </header>
+      <div className="segmented model-version-tabs" role="tablist" aria-label="Version views">
+        {(['details', 'insight'] as const).map((t) => (
+          <button key={t} type="button" role="tab" aria-selected={insight === (t === 'insight')} className={insight === (t === 'insight') ? 'active' : undefined} onClick={() => setQuery({ vtab: t === 'insight' ? 'insight' : null })} data-testid={`version-tab-${t}`}>
+            {t === 'insight' ? 'Insight' : 'Details'}
+          </button>
+        ))}
+      </div>
+      {insight ? <InsightTab model={name} version={version} /> : <>
       <p className="mono small muted truncate" title={v.source}>
         {v.source}
       </p>
@@ -217,6 +228,7 @@ function VersionPanel({ model, v, onChanged, tick }: { model: RegisteredModel; v
       </div>
       <h4 className="section-title">Lineage</h4>
       <LineageView name={name} version={version} refresh={tick} />
+      </>}
       {deploying ? <DeployWizard prefill={{ model: name, version }} onClose={() => setDeploying(false)} onDeployed={onChanged} /> : null}
       {deleting ? (
         <ConfirmDialog

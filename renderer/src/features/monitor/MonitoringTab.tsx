@@ -11,6 +11,7 @@ import { CsvButton } from '../../ui/CsvButton';
 import { EmptyState } from '../../ui/EmptyState';
 import { isModalOpen } from '../../ui/modalStack';
 import { Spinner } from '../../ui/Spinner';
+import { RecentInferences } from '../insight';
 import { AlertList } from './AlertList';
 import { DistributionOverlay } from './DistributionOverlay';
 import { DriftHeatmap } from './DriftHeatmap';
@@ -257,6 +258,7 @@ export function MonitoringTab({ d, onTryIt }: { d: Deployment; onTryIt: () => vo
         </div>
         <AlertList alerts={shownAlerts} showDeployment={false} highlight={alertQ} emptyText="No alerts. Rules (Settings) fire one when drift, latency, errors or accuracy cross their thresholds." />
       </div>
+      <RecentInferences deployment={name} model={d.model} version={d.version} refresh={view.records} />
 
       {windows.length === 0 ? (
         <EmptyState icon={MonitorIcon} title="No traffic recorded yet" testId="monitor-empty">
