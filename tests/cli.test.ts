@@ -111,7 +111,7 @@ describe('mldesk help', () => {
     expect(run.out).toMatch(/^Usage: mldesk run .*\[--param k=v \.\.\.\].* -- <command\.\.\.>$/m);
     const data = await runCli(['data', '--help']);
     for (const s of DATA_SUBS) expect(data.out).toContain(`mldesk data ${s} `);
-  });
+  }, 90_000); // three processes per command, ~17 commands: half a minute on a busy 2-core box
 
   it('data <sub> --help, data <sub> -h and help data <sub> print that subcommand\'s usage and exit 0', async () => {
     for (const s of DATA_SUBS) {

@@ -118,6 +118,19 @@ export async function dataCommand(args: string[]): Promise<number> {
   const need = (n: number, what: string) => {
     if (pos.length !== n) throw new DataUsageError(`mldesk data ${sub}: expected ${what}`);
   };
+  // Usage errors come before the data dir is opened (a usage error must not depend on the data dir's state).
+  const ARITY: Record<string, [number, string]> = {
+    add: [1, '<file>'],
+    versions: [1, '<file>'],
+    checkout: [1, '<file>'],
+    status: [0, 'no file (it reports every dataset of the project)'],
+    profile: [1, '<file>'],
+    diff: [2, '<a> <b>'],
+    expect: [1, '<file>'],
+    validate: [1, '<file>'],
+  };
+  const arity = ARITY[sub ?? ''];
+  if (arity) need(...arity);
   // Scan workers boot (~50 ms) while the engine opens.
   if (sub === 'diff') warmScanWorkers(pos.reduce((n, p) => n + sizeOf(cliPath(p.replace(/@[0-9a-f]{4,40}$/, ''), v.project)), 0));
   const engine = new Engine({ dataDir: dataDirOf(v), host: 'web' });
@@ -126,7 +139,6 @@ export async function dataCommand(args: string[]): Promise<number> {
   try {
     switch (sub) {
       case 'add': {
-        need(1, '<file>');
         const file = cliPath(pos[0]!, v.project);
         const dir = await projectDirOf(file, v.project);
         const r = await addDataset(data.duck, dir, file);
@@ -138,7 +150,6 @@ export async function dataCommand(args: string[]): Promise<number> {
         return 0;
       }
       case 'versions': {
-        need(1, '<file>');
         const file = cliPath(pos[0]!, v.project);
         const dir = await projectDirOf(file, v.project);
         const list = await datasetVersions(dir, projectRelative(dir, file));
@@ -147,7 +158,6 @@ export async function dataCommand(args: string[]): Promise<number> {
         return 0;
       }
       case 'checkout': {
-        need(1, '<file>');
         if (!v.version) throw new DataUsageError('mldesk data checkout: --version <commit> is required');
         const file = cliPath(pos[0]!, v.project);
         const dir = await projectDirOf(file, v.project);
@@ -157,7 +167,6 @@ export async function dataCommand(args: string[]): Promise<number> {
       }
       case 'status': {
         // Informational like `git status`: exit 0 whatever the states.
-        need(0, 'no file (it reports every dataset of the project)');
         const dir = await projectDirOf(process.cwd(), v.project);
         if (!fs.existsSync(dir)) throw new MldeskError('NOT_FOUND', `Project folder ${v.project ?? dir} does not exist`);
         if (!fs.existsSync(path.join(dir, '.git'))) throw new MldeskError('INVALID_INPUT', `${v.project ?? dir} is not a git project (datasets live in one)`);
@@ -168,7 +177,6 @@ export async function dataCommand(args: string[]): Promise<number> {
         return 0;
       }
       case 'profile': {
-        need(1, '<file>');
         const target = await resolveArg(pos[0]!, v.project);
         const p = await data.profileFile(target.file, undefined, target.format);
         if (v.json) console.log(JSON.stringify(p, null, 2));
@@ -182,7 +190,6 @@ export async function dataCommand(args: string[]): Promise<number> {
         return 0;
       }
       case 'diff': {
-        need(2, '<a> <b>');
         const limit = v.limit === undefined ? 20 : Number(v.limit);
         if (!Number.isInteger(limit) || limit < 0 || limit > 100_000) throw new DataUsageError('--limit must be an integer 0–100000');
         const key = v.key ? v.key.split(',').map((k) => k.trim()).filter(Boolean) : [];
@@ -205,7 +212,6 @@ export async function dataCommand(args: string[]): Promise<number> {
         return 0;
       }
       case 'expect': {
-        need(1, '<file>');
         const file = cliPath(pos[0]!, v.project);
         const exp = await data.inferFromFile(file);
         const out = file + EXPECTATIONS_SUFFIX;
@@ -222,7 +228,6 @@ export async function dataCommand(args: string[]): Promise<number> {
       case 'validate': {
         // Against the expectations of the dataset the file is declared against (core/data/reference.ts):
         // --expectations as given, --reference's, a {"reference"} declaration, its own, or the training reference.
-        need(1, '<file>');
         if (v.reference && v.expectations) throw new DataUsageError('mldesk data validate: give --reference or --expectations, not both');
         const target = await datasetArg(pos[0]!, v.project);
         const reference = v.reference ? await datasetArg(v.reference, v.project) : undefined;

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type Docker from 'dockerode';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { k8s } from '../deploy/kubernetes/lazy';
 import { MldeskError } from '../../../shared/contract/errors';
 import type { TargetKind } from '../../../shared/contract/targets';
 import type { Endpoint } from '../containers/engine';
@@ -158,7 +159,7 @@ export function dockerEndpoint(cfg: Pick<DockerConfig, 'host' | 'tls'>, secret: 
  * that is not a kubeconfig, and for an unknown context (naming the ones it has).
  */
 export function loadKubeConfig(text: string, context: string | null | undefined): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new (k8s().KubeConfig)();
   try {
     kc.loadFromString(text);
   } catch (e) {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { CoreV1Api, KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { k8s } from './lazy';
 import { MldeskError, type ErrorCode } from '../../../../shared/contract';
 import type { Manifest } from './manifests';
 
@@ -75,15 +76,15 @@ export class KubeClient {
   readonly server: string;
 
   constructor(readonly kc: KubeConfig) {
-    this.objects = KubernetesObjectApi.makeApiClient(kc);
-    this.core = kc.makeApiClient(CoreV1Api);
+    this.objects = k8s().KubernetesObjectApi.makeApiClient(kc);
+    this.core = kc.makeApiClient(k8s().CoreV1Api);
     this.server = kc.getCurrentCluster()?.server ?? '(no server in the kubeconfig)';
   }
 
   /** Server-side apply as field manager `mldesk`, taking over fields another manager set (force), as `kubectl apply --server-side --force-conflicts`. */
   async apply(m: Manifest): Promise<Obj> {
     try {
-      const res = await this.objects.patch(structuredClone(m) as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+      const res = await this.objects.patch(structuredClone(m) as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, k8s().PatchStrategy.ServerSideApply);
       return res as unknown as Obj;
     } catch (e) {
       throw kubeError(e, `apply ${String(m.kind)} "${String((m.metadata as Obj | undefined)?.name)}"`, this.server);

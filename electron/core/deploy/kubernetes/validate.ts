@@ -1,9 +1,5 @@
-import { Deployment } from 'kubernetes-models/apps/v1';
-import { Job } from 'kubernetes-models/batch/v1';
-import { Service } from 'kubernetes-models/v1';
-import { Ingress } from 'kubernetes-models/networking.k8s.io/v1';
-import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { MldeskError } from '../../../../shared/contract';
+import { schemaModels } from './lazy';
 import type { ClusterSpec } from '../cluster';
 import {
   dnsLabel,
@@ -29,19 +25,6 @@ export interface ManifestIssue {
   path: string;
   message: string;
 }
-
-interface Validatable {
-  validate(): void;
-}
-type ModelCtor = new (data: never) => Validatable;
-
-const MODELS: Record<string, ModelCtor> = {
-  'apps/v1 Deployment': Deployment as unknown as ModelCtor,
-  'v1 Service': Service as unknown as ModelCtor,
-  'networking.k8s.io/v1 Ingress': Ingress as unknown as ModelCtor,
-  'autoscaling/v2 HorizontalPodAutoscaler': HorizontalPodAutoscaler as unknown as ModelCtor,
-  'batch/v1 Job': Job as unknown as ModelCtor,
-};
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -77,6 +60,7 @@ interface AjvLikeError {
 /** The schema's verdict on one manifest, as (path, message) pairs. */
 export function schemaIssues(m: Manifest): ManifestIssue[] {
   const key = `${String(m.apiVersion)} ${String(m.kind)}`;
+  const MODELS = schemaModels();
   const Model = MODELS[key];
   if (!Model) return [{ path: 'kind', message: `${key} is not a kind mldesk sends (${Object.keys(MODELS).join(', ')})` }];
   try {
