@@ -35,7 +35,7 @@ await build({
     },
   ],
 });
-const { treeExplainer, kernelShap, lime, onnxPredict } = require(path.join(dir, 'explain.js'));
+const { treeExplainer, kernelShap, lime, sessionPredict } = require(path.join(dir, 'explain.js'));
 const { writeDemoFiles } = require(path.join(dir, 'generate.js'));
 
 const ms = (x) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
@@ -57,7 +57,7 @@ try {
   if (t.status !== 0) throw new Error(`train.mjs failed: ${t.stderr}`);
   const modelBytes = fs.readFileSync(path.join(project, 'out-gbt/model.onnx'));
 
-  const predict = await onnxPredict(modelBytes);
+  const predict = await sessionPredict(modelBytes);
   const features = predict.session.inputMetadata.map((m) => ({ name: m.name, kind: m.isTensor && m.type === 'string' ? 'categorical' : 'numeric' }));
   const kind = new Map(features.map((f) => [f.name, f.kind]));
   const [head, ...lines] = fs.readFileSync(path.join(project, 'data/train.csv'), 'utf8').trimEnd().split(/\r?\n/);

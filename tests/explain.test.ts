@@ -14,8 +14,8 @@ import {
   lime,
   margin,
   Mode,
-  onnxPredict,
   parseTreeEnsemble,
+  sessionPredict,
   setCovers,
   treeExplainer,
   treeShap,
@@ -452,7 +452,7 @@ describe('TreeSHAP on the demo GBT', () => {
     const sample = rows.slice(5000, 5600);
     expect(sample.some((r) => features.some((f) => f.kind === 'numeric' && r[f.name] === null))).toBe(true); // missing values explained too
     const res = await ex.explain(sample);
-    const probability = await (await onnxPredict(modelBytes))(sample);
+    const probability = await (await sessionPredict(modelBytes))(sample);
     let maxAdd = 0;
     let maxProb = 0;
     res.forEach((a, i) => {
@@ -470,7 +470,7 @@ describe('TreeSHAP on the demo GBT', () => {
   }, 60_000);
 
   it('KernelSHAP and LIME run on the same model through onnxruntime', async () => {
-    const predict = await onnxPredict(modelBytes);
+    const predict = await sessionPredict(modelBytes);
     const x = rows[7000]!;
     const f12 = features.slice(0, 12);
     const r = await kernelShap(predict, x, rows.slice(0, 2000), f12, { seed: 3 });

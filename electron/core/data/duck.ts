@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { MldeskError } from '../../../shared/contract/errors';
-import { dataError, type DataSource } from './source';
+import { dataError, type DataFormat, type DataSource } from './source';
 
 /** SQL string literal (DuckDB): single quotes doubled. */
 export const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -77,6 +77,29 @@ export function scan(src: DataSource, typed = false): string {
       return `read_csv(${f}, ${common}, auto_detect = false, columns = {${cols}})`;
     }
   }
+}
+
+/** DuckDB's reader of a file with its own sniffing (read_csv_auto, read_json_auto, read_parquet), by format or extension. */
+export function autoScan(file: string, format?: DataFormat): string {
+  const fmt = format ?? (/\.parquet$/i.test(file) ? 'parquet' : /\.jsonl?$/i.test(file) ? 'jsonl' : 'csv');
+  const reader = fmt === 'parquet' ? 'read_parquet' : fmt === 'jsonl' ? 'read_json_auto' : 'read_csv_auto';
+  return `${reader}(${lit(file)})`;
+}
+
+/** SQL types read as numbers (the rest as text). */
+export const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL.*)$/i;
+
+/** A value DuckDB returned as a cell: a finite number (numeric columns), else text (dates as YYYY-MM-DD); null when missing. */
+export function cellOf(v: unknown, numeric: boolean): number | string | null {
+  if (v === null || v === undefined) return null;
+  if (numeric) {
+    const n = typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : Number(v);
+    return Number.isFinite(n) ? n : null;
+  }
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (v instanceof Date) return v.toISOString().slice(0, 10);
+  return String(v);
 }
 
 /** Column names and SQL types of a table expression (DuckDB sniffs, reading only a sample). */

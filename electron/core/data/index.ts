@@ -22,6 +22,7 @@ export { addDataset, checkoutDataset, datasetVersions, listPointers } from './ve
 export type { Against, Expectations, RowCountMode, ValidationReport } from './validate';
 export { EXPECTATIONS_SUFFIX, type DataTarget } from './reference';
 export type { ColumnSource } from './columns';
+export { autoScan, cellOf, NUMERIC_TYPE } from './duck';
 
 /** Data versions, profiles, diffs and validation for projects and plain files. */
 export class DataService {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MldeskError } from '../../../shared/contract';
 import type { InferInputTensor, TensorMeta } from '../../../shared/runtime';
-import type { DataService } from '../data';
+import { autoScan, type DataService } from '../data';
 import type { RegistryService } from '../registry';
 import { modelLineage } from '../registry';
 import type { Tracking } from '../tracking';
@@ -21,8 +21,6 @@ export interface Example {
 }
 
 type Row = Record<string, unknown>;
-
-const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** The model's input signature: MLmodel's tensor signature when it names the graph's inputs, else onnxruntime's. */
 async function signatureOf(m: ResolvedModel): Promise<TensorMeta[]> {
@@ -56,9 +54,7 @@ async function trainingRow(registry: RegistryService, tracking: Tracking, data: 
       try {
         const r = await data.resolve(ref);
         if (!fs.existsSync(r.file)) continue;
-        const fmt = r.format ?? (/\.parquet$/i.test(r.file) ? 'parquet' : /\.jsonl?$/i.test(r.file) ? 'jsonl' : 'csv');
-        const reader = fmt === 'parquet' ? 'read_parquet' : fmt === 'jsonl' ? 'read_json_auto' : 'read_csv_auto';
-        const [row] = await data.duck.all<Row>(`SELECT * FROM ${reader}(${sqlString(r.file)}) LIMIT 1`);
+        const [row] = await data.duck.all<Row>(`SELECT * FROM ${autoScan(r.file, r.format)} LIMIT 1`);
         if (row) return { row, source: `row 1 of ${label}, the training data of run ${lineage.run?.runId ?? '?'}` };
       } catch {
         // unreadable or gone: try the next

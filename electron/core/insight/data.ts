@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MldeskError, type InsightDataset, type InsightDatasetRef } from '../../../shared/contract';
-import type { DataService } from '../data';
-import { modelLineage, type RegistryService } from '../registry';
+import { autoScan, cellOf, NUMERIC_TYPE, type DataService } from '../data';
+import { modelLineage, trainingDataset, type RegistryService } from '../registry';
 import type { Tracking } from '../tracking';
+import { mulberry32, sampleIndices } from './explain/random';
 import type { Cell, Row } from './types';
 
 /**
@@ -32,8 +33,6 @@ export interface LoadedData {
 /** At most this many rows are read from a file (a seeded sample is taken from them when settings ask for fewer). */
 export const MAX_ROWS = 200_000;
 const LABEL_NAMES = ['label', 'target', 'y', 'class', 'outcome', 'default'];
-const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL.*)$/i;
-const sql = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 interface Resolved {
   source: 'lineage' | 'given';
@@ -60,11 +59,8 @@ export async function resolveDataset(deps: DataDeps, model: string, version: str
   const labelParam = runParam(deps.tracking, runId, 'label');
   if (given) return { source: 'given', projectId: given.projectId, path: given.path, commit: given.commit ?? null, runId, labelParam };
   const lineage = await modelLineage(deps.registry, deps.tracking, deps.data, model, version);
-  const ds = [...lineage.datasets].sort((a, b) => Number(/train/i.test(b.name + b.source)) - Number(/train/i.test(a.name + a.source)));
-  const versioned = ds.find((d) => d.version);
-  if (versioned?.version) return { source: 'lineage', projectId: versioned.version.projectId, path: versioned.version.path, commit: versioned.version.commit, runId, labelParam };
-  const local = lineage.projectId ? ds.find((d) => d.source && !/^[a-z][a-z0-9+.-]*:/i.test(d.source)) : undefined;
-  if (local && lineage.projectId) return { source: 'lineage', projectId: lineage.projectId, path: local.source, commit: null, runId, labelParam };
+  const trained = trainingDataset(lineage);
+  if (trained) return { source: 'lineage', ...trained, runId, labelParam };
   throw new MldeskError(
     'FAILED_PRECONDITION',
     lineage.run ? `The run of ${model} v${version} recorded no dataset it was trained on: choose a dataset to explain it on` : `${model} v${version} has no run (no lineage to a dataset): choose a dataset to explain it on`,
@@ -75,18 +71,6 @@ async function sha256Of(file: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of fs.createReadStream(file)) h.update(chunk as Buffer);
   return h.digest('hex');
-}
-
-function cellOf(v: unknown, numeric: boolean): Cell {
-  if (v === null || v === undefined) return null;
-  if (numeric) {
-    const n = typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : Number(v);
-    return Number.isFinite(n) ? n : null;
-  }
-  if (typeof v === 'string') return v;
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (v instanceof Date) return v.toISOString().slice(0, 10);
-  return String(v);
 }
 
 /** The rows the run held out, from its eval/val_predictions.csv (0-based data rows), or null. */
@@ -101,7 +85,7 @@ async function validationRows(deps: DataDeps, runId: string | null): Promise<num
   if (!fs.existsSync(file)) return null;
   const head = fs.readFileSync(file, 'utf8').slice(0, 4096).split(/\r?\n/)[0] ?? '';
   if (!head.split(',').includes('row')) return null;
-  const rows = await deps.data.duck.all<{ row: number | bigint }>(`SELECT "row" FROM read_csv_auto(${sql(file)}) ORDER BY "row"`);
+  const rows = await deps.data.duck.all<{ row: number | bigint }>(`SELECT "row" FROM ${autoScan(file, 'csv')} ORDER BY "row"`);
   return rows.map((r) => Number(r.row)).filter((n) => Number.isInteger(n) && n >= 0);
 }
 
@@ -133,9 +117,7 @@ export async function loadData(deps: DataDeps, model: string, version: string, g
   const r = await deps.data.resolve({ projectId: ref.projectId, path: ref.path, ...(ref.commit ? { version: ref.commit } : {}) });
   if (!fs.existsSync(r.file)) throw new MldeskError('FAILED_PRECONDITION', `${r.label} is not on disk (pull the project's data first)`);
   const digest = `sha256:${r.sha ?? (await sha256Of(r.file))}`;
-  const fmt = r.format ?? (/\.parquet$/i.test(r.file) ? 'parquet' : /\.jsonl?$/i.test(r.file) ? 'jsonl' : 'csv');
-  const reader = fmt === 'parquet' ? 'read_parquet' : fmt === 'jsonl' ? 'read_json_auto' : 'read_csv_auto';
-  const from = `${reader}(${sql(r.file)})`;
+  const from = autoScan(r.file, r.format);
   const types = await deps.data.duck.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${from}`);
   const raw = await deps.data.duck.all<Record<string, unknown>>(`SELECT * FROM ${from} LIMIT ${MAX_ROWS}`);
   const columns = types.map((t) => ({ name: t.column_name, kind: NUMERIC_TYPE.test(t.column_type) ? ('numeric' as const) : ('categorical' as const) }));
@@ -179,18 +161,5 @@ export async function loadData(deps: DataDeps, model: string, version: string, g
 export function sampleIndexes(total: number, n: number, seed: number): number[] {
   const idx = Array.from({ length: total }, (_, i) => i);
   if (n >= total) return idx;
-  let s = seed >>> 0 || 1;
-  const rand = () => {
-    // mulberry32: small, seeded, good enough to pick rows
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < n; i++) {
-    const j = i + Math.floor(rand() * (total - i));
-    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-  }
-  return idx.slice(0, n).sort((a, b) => a - b);
+  return sampleIndices(mulberry32(seed >>> 0 || 1), total, n).sort((a, b) => a - b);
 }

@@ -12,6 +12,7 @@
  * which were left out. The report is plain JSON: no NaN or ±Infinity anywhere.
  */
 import { MldeskError } from '../../../shared/contract/errors';
+import { mulberry32 } from './explain/random';
 
 export type Interval = [number, number];
 
@@ -93,18 +94,6 @@ export const MAX_GROUPS = 64;
 const ECE_BINS = 10;
 const LEVEL = 0.95;
 const MISSING = '(missing)';
-
-/** mulberry32: a small seeded PRNG, so the same seed gives the same intervals. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const bad = (message: string) => new MldeskError('INVALID_INPUT', message);
 const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);

@@ -1,5 +1,5 @@
 import { MldeskError } from '../../../shared/contract/errors';
-import { describe, readError, scan, type Duck } from '../data/duck';
+import { cellOf, describe, NUMERIC_TYPE, readError, scan, type Duck } from '../data/duck';
 import { openSource, type DataFormat } from '../data/source';
 import { fairnessReport, type FairnessReport } from './fairness';
 import type { Cell, Predict, Row } from './types';
@@ -17,18 +17,6 @@ export interface LoadedRows {
 
 /** Rows read from one file at most (the data engine's profiles and diffs handle bigger files; scoring them all here would not). */
 export const MAX_FAIRNESS_ROWS = 1_000_000;
-const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL.*)$/i;
-
-function cellOf(v: unknown, numeric: boolean): Cell {
-  if (v === null || v === undefined) return null;
-  if (numeric) {
-    const n = Number(v);
-    return Number.isFinite(n) ? n : null;
-  }
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (v instanceof Date) return v.toISOString().slice(0, 10);
-  return String(v);
-}
 
 /** Every row of a CSV / Parquet / JSONL file, typed as DuckDB's sniffer types the columns (numbers, else text; empty = null). */
 export async function loadRows(duck: Duck, file: string, format?: DataFormat): Promise<LoadedRows> {

@@ -36,7 +36,7 @@ export interface RunRequest {
 
 export type ModelSource = { file: string } | { bytes: Uint8Array };
 
-function infoOf(m: ort.InferenceSession.ValueMetadata): ValueInfo {
+export function infoOf(m: ort.InferenceSession.ValueMetadata): ValueInfo {
   if (!m.isTensor) return { name: m.name, isTensor: false, type: '', shape: [] };
   return { name: m.name, isTensor: true, type: m.type, shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) };
 }
@@ -70,6 +70,29 @@ function rowsOf(data: TensorData, perRow: number, a: number, b: number): TensorD
 }
 
 const tensor = (type: string, data: TensorData, dims: number[]) => new ort.Tensor(type as 'float32', data as Float32Array, dims);
+
+/** onnxruntime tensors of a batch's feeds, each in its input's element type. */
+export function tensorsOf(inputs: readonly ValueInfo[], feeds: readonly Feed[]): Record<string, ort.Tensor> {
+  const out: Record<string, ort.Tensor> = {};
+  for (const f of feeds) {
+    const info = inputs.find((i) => i.name === f.name);
+    if (!info) throw new Error(`the model has no input '${f.name}'`);
+    out[f.name] = tensor(info.type, dataOf(info.type, f), f.dims);
+  }
+  return out;
+}
+
+/** Value `classIndex` of each of the n rows of an output (its only value when a row has one). */
+export function scoresOf(t: ort.Tensor, output: string, n: number, classIndex: number): Float64Array {
+  const data = t.data as ArrayLike<number | bigint>;
+  const width = n > 0 ? data.length / n : 1;
+  if (!Number.isInteger(width) || width < 1) throw new Error(`output '${output}' has ${data.length} values for ${n} rows`);
+  const col = width === 1 ? 0 : classIndex;
+  if (col >= width) throw new Error(`output '${output}' has ${width} values per row: no class ${classIndex}`);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = Number(data[i * width + col]);
+  return out;
+}
 
 /** A table staged once in the worker: explainers then send only the column they change. */
 interface Staged {
@@ -118,12 +141,7 @@ export class SessionRunner {
   }
 
   private async runNow(req: RunRequest): Promise<Float64Array> {
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const f of req.feeds) {
-      const type = this.typeOf(f.name);
-      feeds[f.name] = tensor(type, dataOf(type, f), f.dims);
-    }
-    return this.score(feeds, req.output, req.rows, req.classIndex);
+    return this.score(tensorsOf(this.inputs, req.feeds), req.output, req.rows, req.classIndex);
   }
 
   /** Keeps a table of n rows here (replacing the previous one). */
@@ -188,14 +206,7 @@ export class SessionRunner {
   private async score(feeds: Record<string, ort.Tensor>, output: string, n: number, classIndex: number): Promise<Float64Array> {
     const res = await this.session.run(feeds, [output]);
     const t = res[output]!;
-    const data = t.data as ArrayLike<number | bigint>;
-    const req = { output, classIndex };
-    const width = n > 0 ? data.length / n : 1;
-    if (!Number.isInteger(width) || width < 1) throw new Error(`output '${req.output}' has ${data.length} values for ${n} rows`);
-    const col = width === 1 ? 0 : req.classIndex;
-    if (col >= width) throw new Error(`output '${req.output}' has ${width} values per row: no class ${req.classIndex}`);
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = Number(data[i * width + col]);
+    const out = scoresOf(t, output, n, classIndex);
     t.dispose?.();
     return out;
   }

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ReferenceInfo } from '../../../shared/contract';
 import type { InferInputTensor, TensorMeta } from '../../../shared/runtime';
-import type { DataService } from '../data';
+import { autoScan, cellOf, NUMERIC_TYPE, type DataService } from '../data';
 import { toTensorValue, type DeployService } from '../deploy';
-import { modelLineage, type RegistryService } from '../registry';
+import { modelLineage, trainingDataset, type RegistryService } from '../registry';
 import type { Tracking } from '../tracking';
 import { predictions, type Cell, type Prediction } from './flatten';
 import type { Containers } from '../containers';
@@ -52,8 +52,6 @@ export interface ReferenceDeps {
   containers: Pick<Containers, 'resolveModel'>;
 }
 
-const sql = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL.*)$/i;
 
 /** The training dataset of a model version, through lineage: its first dataset with a version (a "train" one preferred), else its working copy. */
 export async function lineageDataset(deps: ReferenceDeps, model: string, version: string): Promise<{ ref: DatasetRef | null; problem: string | null }> {
@@ -63,33 +61,16 @@ export async function lineageDataset(deps: ReferenceDeps, model: string, version
   } catch (e) {
     return { ref: null, problem: `no lineage for ${model} v${version}: ${(e as Error).message}` };
   }
-  const ds = [...lineage.datasets].sort((a, b) => Number(/train/i.test(b.name + b.source)) - Number(/train/i.test(a.name + a.source)));
-  const versioned = ds.find((d) => d.version);
-  if (versioned?.version) return { ref: { projectId: versioned.version.projectId, path: versioned.version.path, commit: versioned.version.commit, source: 'lineage' }, problem: null };
-  const local = lineage.projectId ? ds.find((d) => d.source && !/^[a-z][a-z0-9+.-]*:/i.test(d.source)) : undefined;
-  if (local && lineage.projectId) return { ref: { projectId: lineage.projectId, path: local.source, commit: null, source: 'lineage' }, problem: null };
+  const trained = trainingDataset(lineage);
+  if (trained) return { ref: { ...trained, source: 'lineage' }, problem: null };
   return { ref: null, problem: lineage.run ? `the run of ${model} v${version} recorded no dataset it was trained on` : `${model} v${version} has no run (no lineage to a dataset)` };
-}
-
-function cellOf(v: unknown, numeric: boolean): Cell {
-  if (v === null || v === undefined) return null;
-  if (numeric) {
-    const n = typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : Number(v);
-    return Number.isFinite(n) ? n : null;
-  }
-  if (typeof v === 'string') return v;
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (v instanceof Date) return v.toISOString().slice(0, 10);
-  return String(v);
 }
 
 /** A deterministic sample of the dataset (at most REFERENCE_ROWS rows), column by column. */
 export async function loadSample(data: DataService, ref: DatasetRef): Promise<{ columns: Map<string, RefColumn>; wide: string[]; rows: number; total: number; label: string }> {
   const r = await data.resolve({ projectId: ref.projectId, path: ref.path, ...(ref.commit ? { version: ref.commit } : {}) });
   if (!fs.existsSync(r.file)) throw new Error(`${r.label} is not on disk`);
-  const fmt = r.format ?? (/\.parquet$/i.test(r.file) ? 'parquet' : /\.jsonl?$/i.test(r.file) ? 'jsonl' : 'csv');
-  const reader = fmt === 'parquet' ? 'read_parquet' : fmt === 'jsonl' ? 'read_json_auto' : 'read_csv_auto';
-  const from = `${reader}(${sql(r.file)})`;
+  const from = autoScan(r.file, r.format);
   const types = await data.duck.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${from}`);
   const n = (await data.duck.all<{ n: bigint | number }>(`SELECT COUNT(*) AS n FROM ${from}`))[0]?.n ?? 0;
   const rows = await data.duck.all<Record<string, unknown>>(`SELECT * FROM ${from} AS t ORDER BY hash(t) LIMIT ${REFERENCE_ROWS}`);

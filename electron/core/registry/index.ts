@@ -1,3 +1,3 @@
 export { RegistryService, canonicalStage, parseVersion } from './service';
 export * from './types';
-export { modelsHandlers, modelLineage, addLineageExtra, type LineageExtra } from './lineage';
+export { modelsHandlers, modelLineage, trainingDataset, addLineageExtra, type LineageExtra } from './lineage';

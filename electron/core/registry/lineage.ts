@@ -42,6 +42,19 @@ async function withExtras(registry: RegistryService, l: ModelLineage): Promise<M
   return l;
 }
 
+/**
+ * The dataset a model version was trained on, from its lineage: its first dataset with a version (a "train" one
+ * preferred), else its first local source in the run's project (the working copy); null when the run named none.
+ */
+export function trainingDataset(lineage: ModelLineage): { projectId: string; path: string; commit: string | null } | null {
+  const ds = [...lineage.datasets].sort((a, b) => Number(/train/i.test(b.name + b.source)) - Number(/train/i.test(a.name + a.source)));
+  const versioned = ds.find((d) => d.version);
+  if (versioned?.version) return { projectId: versioned.version.projectId, path: versioned.version.path, commit: versioned.version.commit };
+  const local = lineage.projectId ? ds.find((d) => d.source && !/^[a-z][a-z0-9+.-]*:/i.test(d.source)) : undefined;
+  if (local && lineage.projectId) return { projectId: lineage.projectId, path: local.source, commit: null };
+  return null;
+}
+
 /** The lineage of one model version: run → git commit → dataset versions → model version → image → deployments. */
 export async function modelLineage(registry: RegistryService, tracking: Tracking, data: DataService, name: string, version: string): Promise<ModelLineage> {
   const mv = registry.getModelVersion(name, version);

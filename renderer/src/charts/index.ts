@@ -5,3 +5,4 @@ export { useElementWidth } from './useElementWidth';
 export { useChartExport } from './useChartExport';
 export { ExportButtons } from './ExportButtons';
 export { clockTickFormatter, durationTickFormatter, formatClock, formatDuration, formatInteger, formatTick, formatValue } from './axisFormat';
+export { ChartCard, cssVar, type ChartCardProps } from './ChartCard';

@@ -7,6 +7,6 @@ export { treeShap, treeShapInto, expectedMargin, margin, setCovers, Mode, type T
 export { parseTreeEnsemble, type OnnxTreeModel, type PostTransform } from './onnxTrees';
 export { treeExplainer, type TreeAttribution, type TreeExplainer, type TreeExplainerOptions } from './treeExplainer';
 export { lime, type LimeOptions, type LimeResult } from './lime';
-export { onnxPredict, rowsToFeeds, outputColumn, SESSION_OPTIONS, type OnnxPredictOptions } from './onnxFeeds';
+export { sessionPredict, rowsToFeeds, SESSION_OPTIONS, type SessionPredictOptions } from './onnxFeeds';
 export { withOutputs } from './onnxProto';
 export { mulberry32, sampleRows } from './random';

@@ -1,4 +1,4 @@
-/** Seeded randomness for the explainers: the same seed gives the same explanation, on any machine. */
+/** Seeded randomness for the explainers and the fairness bootstrap: the same seed gives the same result, on any machine. */
 
 export type Rng = () => number;
 

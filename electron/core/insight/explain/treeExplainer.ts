@@ -11,7 +11,8 @@ import * as ort from 'onnxruntime-node';
 import { MldeskError } from '../../../../shared/contract/errors';
 import type { Attribution, Cell, FeatureSpec, Progress, Row } from '../types';
 import { decodeModel, withOutputs } from './onnxProto';
-import { outputColumn, rowsToFeeds, SESSION_OPTIONS } from './onnxFeeds';
+import { rowsToFeeds, SESSION_OPTIONS } from './onnxFeeds';
+import { scoresOf } from '../worker';
 import { parseTreeEnsemble, type OnnxTreeModel } from './onnxTrees';
 import { sampleRows } from './random';
 import { expectedMargin, setCovers, treeShapInto } from './treeShap';
@@ -98,7 +99,7 @@ export async function treeExplainer(modelBytes: Uint8Array, background: Row[], f
       }
       const data = e.data as ArrayLike<number>;
       for (let i = 0; i < part.length * w; i++) E[start * w + i] = Number(data[i]!);
-      scores.set(outputColumn(out[model.scoreOutput]!, model.scoreColumn), start);
+      scores.set(scoresOf(out[model.scoreOutput]!, model.scoreOutput, part.length, model.scoreColumn), start);
     }
     return { E, width, scores };
   }

@@ -1,6 +1,6 @@
 import { Bar, BarChart, CartesianGrid, Cell, ErrorBar, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
 import type { GlobalResult, LocalExplanation } from '../../../../shared/contract';
-import { InsightChart, cssVar } from './ChartCard';
+import { ChartCard, cssVar } from '../../charts';
 import { fmt, METHOD_LABEL, SPACE_LABEL, waterfallSteps, type WaterfallStep } from './format';
 
 const ROW_H = 24;
@@ -35,7 +35,7 @@ export function HBarChart({ title, subtitle, rows, unit, tone = 'a', testId, emp
   const height = barsHeight(rows.length);
   const labelWidth = Math.min(180, 24 + Math.max(4, ...rows.map((r) => r.label.length)) * 6.5);
   return (
-    <InsightChart title={title} subtitle={subtitle} height={height} testId={testId} empty={rows.length ? null : (empty ?? 'Nothing to show')} axes={{ x: unit }}>
+    <ChartCard className="ins-chart" title={title} subtitle={subtitle} height={height} attrs={{ 'data-testid': testId }} empty={rows.length ? null : (empty ?? 'Nothing to show')} axes={{ x: unit }}>
       {(width) => (
         <BarChart layout="vertical" width={width} height={height} data={rows} margin={{ top: 4, right: 24, bottom: 4, left: 4 }} data-rows={rows.length}>
           <CartesianGrid horizontal={false} />
@@ -48,7 +48,7 @@ export function HBarChart({ title, subtitle, rows, unit, tone = 'a', testId, emp
           </Bar>
         </BarChart>
       )}
-    </InsightChart>
+    </ChartCard>
   );
 }
 
@@ -70,13 +70,14 @@ export function PdpChart({ curve, space }: { curve: GlobalResult['pdp'][number];
     { label: 'ICE (one row each)', color: cssVar('--text-faint', '#9696a2') },
   ];
   return (
-    <InsightChart
+    <ChartCard
+      className="ins-chart"
       title={`PD / ICE: ${curve.feature}`}
       subtitle={`${space} as ${curve.feature} varies · ${curve.ice.length} ICE curves`}
       height={height}
       legend={legend}
       axes={{ x: curve.feature, y: space }}
-      testId="pdp-chart"
+      attrs={{ 'data-testid': 'pdp-chart' }}
     >
       {(width) => (
         <LineChart width={width} height={height} data={data} margin={{ top: 6, right: 16, bottom: 0, left: 0 }}>
@@ -90,7 +91,7 @@ export function PdpChart({ curve, space }: { curve: GlobalResult['pdp'][number];
           <Tooltip isAnimationActive={false} content={({ active, payload }) => (active && payload?.[0] ? <div className="chart-tooltip">{curve.feature} = {String((payload[0].payload as { x: unknown }).x)} · PD {fmt((payload[0].payload as { pd: number }).pd, 4)}</div> : null)} />
         </LineChart>
       )}
-    </InsightChart>
+    </ChartCard>
   );
 }
 
@@ -125,7 +126,7 @@ export function Waterfall({ e, prediction }: { e: LocalExplanation; prediction: 
       : `${SPACE_LABEL[e.space]}: E[f] ${fmt(e.expected, 4)} → f(x) ${fmt(e.fx, 4)} · additivity error ${e.additivityError.toExponential(1)}`;
   return (
     <div className="ins-waterfall" data-testid="waterfall" data-method={e.method} data-steps={steps.length}>
-      <InsightChart title={title} subtitle={sub} height={height} legend={legend} axes={{ x: SPACE_LABEL[e.space] }} testId={`waterfall-${e.method}`}>
+      <ChartCard className="ins-chart" title={title} subtitle={sub} height={height} legend={legend} axes={{ x: SPACE_LABEL[e.space] }} attrs={{ 'data-testid': `waterfall-${e.method}` }}>
         {(width) => (
           <BarChart layout="vertical" width={width} height={height} data={steps} margin={{ top: 4, right: 24, bottom: 4, left: 4 }}>
             <CartesianGrid horizontal={false} />
@@ -139,7 +140,7 @@ export function Waterfall({ e, prediction }: { e: LocalExplanation; prediction: 
             </Bar>
           </BarChart>
         )}
-      </InsightChart>
+      </ChartCard>
       <details className="ins-wf-table">
         <summary className="small">The numbers as a table</summary>
         <table className="table small" data-testid="waterfall-table">

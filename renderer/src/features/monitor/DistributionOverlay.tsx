@@ -1,7 +1,7 @@
 import { useMemo, type ReactNode } from 'react';
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ColumnDrift } from '../../../../shared/contract';
-import { ChartCard, cssVar } from './ChartCard';
+import { ChartCard, cssVar } from '../../charts';
 import './monitor.css';
 import { columnScore, driftRuleText, formatEdge, formatScore, formatShare, isPValueMethod, METHOD_LABEL, overlayRows, type OverlayRow } from './format';
 
@@ -74,6 +74,7 @@ export function DistributionOverlay({
         {actions ? <div className="mon-overlay-actions">{actions}</div> : null}
       </div>
       <ChartCard
+        className="mon-chart"
         title={heading}
         fileBase={`distribution-${drift.column}`}
         subtitle={

@@ -296,11 +296,11 @@ export function MonitoringTab({ d, onTryIt }: { d: Deployment; onTryIt: () => vo
                 testId="chart-drift-share"
                 yLabel="share of drifted features"
               />
-              <div className="mon-chart mon-heatmap-card" data-testid="heatmap-card">
-                <div className="mon-chart-head">
-                  <div className="mon-chart-titles">
-                    <span className="mon-chart-title">Features × windows</span>
-                    <span className="mon-chart-sub">
+              <div className="chart-card mon-chart mon-heatmap-card" data-testid="heatmap-card">
+                <div className="chart-card-head">
+                  <div className="chart-card-titles">
+                    <span className="chart-card-title">Features × windows</span>
+                    <span className="chart-card-sub">
                       <span className="mon-legend-item">
                         <span className="mon-swatch mon-heat-drift" aria-hidden="true" /> drifted
                       </span>

@@ -1,8 +1,7 @@
 import { memo, useMemo, type ReactNode } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis, type DotItemDotProps } from 'recharts';
 import type { DriftMethod, MonitorWindow } from '../../../../shared/contract';
-import { formatClock, formatTick } from '../../charts';
-import { ChartCard, cssVar } from './ChartCard';
+import { ChartCard, cssVar, formatClock, formatTick } from '../../charts';
 import { driftRuleText, formatScore, isPValueMethod, METHOD_LABEL, P_FLOOR, pValueFloor, scoreKind } from './format';
 
 /** Series colours are CSS classes (theme-aware; exports inline the computed colours). */
@@ -111,6 +110,7 @@ export const WindowLineChart = memo(function WindowLineChart({
   const legend = () => series.map((s) => ({ label: s.label, color: cssVar(TONE_VAR[s.tone][0], TONE_VAR[s.tone][1]) }));
   return (
     <ChartCard
+      className="mon-chart"
       title={title}
       subtitle={
         <>
@@ -274,7 +274,7 @@ export const DriftScoreChart = memo(function DriftScoreChart({ name, title, wind
       height={height}
       empty={rows.length === 0 ? 'No scores yet' : null}
       axes={{ x: 'window', y: pv ? 'p-value (log)' : 'distance' }}
-      className={`mon-drift-chart${drifted > 0 ? ' has-drift' : ''}`}
+      className={`mon-chart mon-drift-chart${drifted > 0 ? ' has-drift' : ''}`}
       attrs={{
         'data-testid': testId,
         'data-feature': name,

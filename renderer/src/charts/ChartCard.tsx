@@ -1,5 +1,9 @@
 import { useRef, type HTMLAttributes, type ReactNode } from 'react';
-import { ExportButtons, useChartExport, useElementWidth, type LegendItem } from '../../charts';
+import { ExportButtons } from './ExportButtons';
+import type { LegendItem } from './exportChart';
+import { useChartExport } from './useChartExport';
+import { useElementWidth } from './useElementWidth';
+import './ChartCard.css';
 
 export interface ChartCardProps {
   title: string;
@@ -16,39 +20,39 @@ export interface ChartCardProps {
   legend?: () => readonly LegendItem[];
   axes?: { x?: string; y?: string };
   actions?: ReactNode;
+  /** The feature's class (its chart styles hang off it), added to `chart-card`. */
   className?: string;
   /** data-* attributes and the test id of the figure. */
   attrs?: HTMLAttributes<HTMLElement> & Record<`data-${string}`, string | number | boolean | undefined>;
 }
 
-/** A chart card of the monitoring views: title, PNG/SVG export, a measured body. */
+/** A chart card (monitoring, model insight): title, subtitle, PNG/SVG export, a measured body (charts draw once it has a width). */
 export function ChartCard({ title, subtitle, fileBase, height, children, empty, legend, axes, actions, className, attrs }: ChartCardProps) {
   const card = useRef<HTMLElement>(null);
   const body = useRef<HTMLDivElement>(null);
   const width = useElementWidth(body);
   const { exportAs, exporting } = useChartExport(card, body, title, fileBase ?? title, legend, axes);
   return (
-    <figure ref={card} className={`mon-chart${className ? ` ${className}` : ''}`} aria-label={title} {...attrs}>
-      <figcaption className="mon-chart-head">
-        <div className="mon-chart-titles">
-          <span className="mon-chart-title">{title}</span>
-          {subtitle ? <span className="mon-chart-sub">{subtitle}</span> : null}
+    <figure ref={card} className={`chart-card${className ? ` ${className}` : ''}`} aria-label={title} {...attrs}>
+      <figcaption className="chart-card-head">
+        <div className="chart-card-titles">
+          <span className="chart-card-title">{title}</span>
+          {subtitle ? <span className="chart-card-sub">{subtitle}</span> : null}
         </div>
-        <div className="mon-chart-actions">
+        <div className="chart-card-actions">
           {actions}
           <ExportButtons disabled={empty !== undefined && empty !== null} exporting={exporting} onExport={(k) => void exportAs(k)} />
         </div>
       </figcaption>
-      <div ref={body} className="mon-chart-body" style={{ height }}>
-        {empty ? <div className="mon-chart-empty muted small">{empty}</div> : width > 0 ? children(width) : null}
+      <div ref={body} className="chart-card-body" style={{ height }}>
+        {empty ? <div className="chart-card-empty muted small">{empty}</div> : width > 0 ? children(width) : null}
       </div>
     </figure>
   );
 }
 
-/** Reads a CSS custom property (for export legends). */
+/** A CSS custom property's value (export legends follow the theme). */
 export function cssVar(name: string, fallback: string): string {
   if (typeof document === 'undefined') return fallback;
-  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-  return v || fallback;
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
