@@ -96,7 +96,7 @@ test('versions, keyed diff with changed cells, validation, and a clear error for
   const summary = page.getByTestId('profile-summary');
   await expect(summary).toBeVisible({ timeout: 30_000 });
   const columns = Number(await summary.getAttribute('data-columns'));
-  expect(columns).toBe(15);
+  expect(columns).toBe(16); // the demo's columns, with sex (the fairness demo's sensitive attribute)
   const profileCsv = await download(page, page.getByTestId('btn-export-profile-csv'));
   const profileLines = csvLines(profileCsv.text);
   expect(profileLines.header).toBe('name,type,sqlType,count,missing,distinct,min,max,mean,std,p5,p25,p50,p75,p95');
